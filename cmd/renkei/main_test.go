@@ -1,0 +1,118 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// runCmd runs the command line with buffers and an empty environment.
+func runCmd(t *testing.T, stdin string, args ...string) (stdout, stderr string, code int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	env := &Env{Stdin: strings.NewReader(stdin), Stdout: &out, Stderr: &errb, Getenv: func(string) string { return "" }}
+	err := run(context.Background(), args, env)
+	var ee *exitError
+	switch {
+	case err == nil:
+	case errors.As(err, &ee):
+		code = ee.code
+	default:
+		code = 1
+		errb.WriteString(err.Error())
+	}
+	return out.String(), errb.String(), code
+}
+
+func TestUsage(t *testing.T) {
+	for _, args := range [][]string{{}, {"bogus"}, {"corpus", "--bogus"}, {"corpus", "extra"}} {
+		_, stderr, code := runCmd(t, "", args...)
+		if code != 2 || !strings.Contains(stderr, "使い方") {
+			t.Errorf("%q: code %d stderr %q", args, code, stderr)
+		}
+	}
+	out, _, code := runCmd(t, "", "help")
+	if code != 0 || !strings.Contains(out, "corpus") {
+		t.Errorf("help: %d %q", code, out)
+	}
+	out, _, code = runCmd(t, "", "help", "corpus")
+	if code != 0 || !strings.Contains(out, "--strict") && !strings.Contains(out, "-strict") {
+		t.Errorf("help corpus: %d %q", code, out)
+	}
+}
+
+func TestCorpusJSON(t *testing.T) {
+	out, stderr, code := runCmd(t, "", "corpus", "--json", "--strict")
+	if code != 0 {
+		t.Fatalf("code %d: %s", code, stderr)
+	}
+	var doc struct {
+		Program struct {
+			Edition   int    `json:"edition"`
+			Published string `json:"published"`
+		} `json:"program"`
+		Measures []struct {
+			Category, Title, URL string
+			Number, Page         int
+		} `json:"measures"`
+		Events []struct {
+			Series, Title, Start, End, Precision, Host, Venue, Format string
+		} `json:"events"`
+		Deadlines []struct{ Date, Precision, Text, Measure string } `json:"deadlines"`
+		Contacts  []struct{ Phone, Email string }                    `json:"contacts"`
+		Warnings  []any                                              `json:"warnings"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Program.Edition != 2023 || doc.Program.Published != "2023-10-19" || len(doc.Measures) != 34 || len(doc.Events) != 21 || doc.Warnings == nil || len(doc.Warnings) != 0 {
+		t.Errorf("program %+v, %d measures, %d events, warnings %v", doc.Program, len(doc.Measures), len(doc.Events), doc.Warnings)
+	}
+	e := doc.Events[0]
+	if e.Start != "2023-05-23" || e.End != "2023-05-26" || e.Precision != "day" || e.Host != "亀有信用金庫" || e.Format != "対面・WEB" {
+		t.Errorf("first event %+v", e)
+	}
+	found := false
+	for _, d := range doc.Deadlines {
+		found = found || d.Date == "2023-12-31" && strings.Contains(d.Text, "セーフティネット保証4号") && d.Measure == "2023-1-19"
+	}
+	if !found {
+		t.Error("no セーフティネット保証4号 deadline in JSON")
+	}
+	if doc.Contacts[0].Phone != "048-600-0256" {
+		t.Errorf("contacts %+v", doc.Contacts)
+	}
+}
+
+func TestCorpusFolderAndStrict(t *testing.T) {
+	dir := t.TempDir()
+	doc, err := os.ReadFile("../../corpus/data/kinyu-renkei-program-2023.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := strings.Replace(string(doc), "⑯ 先導的・先進的な知財支援の取組支援\n", "\n", 1)
+	if err := os.WriteFile(filepath.Join(dir, "2023.txt"), []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, _, code := runCmd(t, "", "corpus", "--corpus", dir)
+	if code != 0 || !strings.Contains(out, "本文が見つかりません") {
+		t.Errorf("summary: code %d\n%s", code, out)
+	}
+	if _, stderr, code := runCmd(t, "", "corpus", "--corpus", dir, "--strict"); code != 1 {
+		t.Errorf("--strict with warnings: code %d %s", code, stderr)
+	}
+	if _, stderr, code := runCmd(t, "", "corpus", "--corpus", filepath.Join(dir, "missing")); code != 1 || stderr == "" {
+		t.Errorf("missing folder: code %d %q", code, stderr)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "events.yaml"), []byte("events:\n  - start: nope\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, code := runCmd(t, "", "corpus", "--corpus", dir); code != 1 || !strings.Contains(stderr, "line 2") {
+		t.Errorf("bad overlay: code %d %q", code, stderr)
+	}
+}
