@@ -37,12 +37,12 @@ const (
 // Program describes one edition of the document.
 type Program struct {
 	Title     string    `json:"title"`
-	Edition   int       `json:"edition"`   // 2023 for 「…連携プログラム2023」
-	Published time.Time `json:"-"`         // midnight, Asia/Tokyo
-	Issuer    string    `json:"issuer"`    // 経済産業省 関東経済産業局
-	Source    string    `json:"source"`    // file name it was read from
-	Contact   Contact   `json:"contact"`   // 本資料のお問い合わせ先
-	FiscalEnd time.Time `json:"-"`         // last day of the edition's fiscal year
+	Edition   int       `json:"edition"` // 2023 for 「…連携プログラム2023」
+	Published time.Time `json:"-"`       // midnight, Asia/Tokyo
+	Issuer    string    `json:"issuer"`  // 経済産業省 関東経済産業局
+	Source    string    `json:"source"`  // file name it was read from
+	Contact   Contact   `json:"contact"` // 本資料のお問い合わせ先
+	FiscalEnd time.Time `json:"-"`       // last day of the edition's fiscal year
 }
 
 // FiscalYearOf returns the Japanese fiscal year (April–March) containing t.

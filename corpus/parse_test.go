@@ -173,7 +173,10 @@ func TestEvents(t *testing.T) {
 	if s := kouryu[0].Sessions; len(s) != 2 || s[0].Format != "対面" || day(s[0].End) != "2023-05-23" || s[1].Format != "WEB" || day(s[1].Start) != "2023-05-24" || day(s[1].End) != "2023-05-26" {
 		t.Errorf("first row sessions = %+v", s)
 	}
-	wantM := []struct{ title, start, end string; prec Precision }{
+	wantM := []struct {
+		title, start, end string
+		prec              Precision
+	}{
 		{"第37回「ディープテック特集」", "2023-10-19", "2023-10-19", Day},
 		{"連携「つくば研究支援センターVer」", "2023-12-01", "2023-12-31", Month},
 		{"連携「Jスタートアップローカル連携」", "2024-01-01", "2024-01-31", Month},

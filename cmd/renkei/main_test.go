@@ -64,8 +64,8 @@ func TestCorpusJSON(t *testing.T) {
 			Series, Title, Start, End, Precision, Host, Venue, Format string
 		} `json:"events"`
 		Deadlines []struct{ Date, Precision, Text, Measure string } `json:"deadlines"`
-		Contacts  []struct{ Phone, Email string }                    `json:"contacts"`
-		Warnings  []any                                              `json:"warnings"`
+		Contacts  []struct{ Phone, Email string }                   `json:"contacts"`
+		Warnings  []any                                             `json:"warnings"`
 	}
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatal(err)
