@@ -60,6 +60,7 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"corpus", "[--corpus DIR] [--json] [--strict]", "読み込んだプログラム文書の内容（施策・イベント・期限・連絡先・警告）を表示", runCorpus},
+		{"ask", `[--json] [--now YYYY-MM-DD] ["質問"]`, "質問に答える（質問を省略すると標準入力から1行1問）", runAsk},
 		{"help", "[COMMAND]", "使い方を表示", nil},
 	}
 }

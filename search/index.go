@@ -1,0 +1,385 @@
+// Package search finds the program records that answer a question. It is
+// the only package that imports bleve and kagome: corpus records go in, an
+// in-memory BM25 index (scorch) is built, and hits come out with the
+// evidence needed to decide whether they answer at all.
+//
+// It must not know about chat platforms, intents or reply wording.
+package search
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"sort"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/index/scorch"
+	"github.com/blevesearch/bleve/v2/search/query"
+	index "github.com/blevesearch/bleve_index_api"
+
+	"github.com/kanto-renkei/renkei/corpus"
+)
+
+// Kinds of indexed records.
+const (
+	KindMeasure = "measure"
+	KindEvent   = "event"
+	KindContact = "contact"
+)
+
+// Indexed fields and their weights. Each text field is indexed twice: by
+// words (kagome) and by character bigrams.
+var fields = []struct {
+	name       string
+	word, gram float64 // boosts
+}{
+	{"title", 6, 2.5},
+	{"keywords", 3, 1.2},
+	{"summary", 2, 0.8},
+	{"body", 1, 0.3},
+}
+
+// MaxQueryRunes bounds the part of a question that is analysed; longer
+// input is cut (a 10,000-character paste must not cost more than a
+// question).
+const MaxQueryRunes = 256
+
+// Index is an immutable search index over one corpus. It is safe for
+// concurrent use.
+type Index struct {
+	idx  bleve.Index
+	syn  *Synonyms
+	docs map[string]*doc
+	df   map[string]int // word → number of measure docs containing it
+	n    int            // number of measure docs
+}
+
+type doc struct {
+	kind, id string
+	edition  int
+	strong   map[string]bool // words of title, keywords and summary
+	all      map[string]bool // words anywhere
+	text     string          // normalised full text, for substring checks
+	strongTx string
+}
+
+// New indexes the corpus's measures, events and contacts. syn may be nil
+// (no expansion).
+func New(c *corpus.Corpus, syn *Synonyms) (*Index, error) {
+	im := bleve.NewIndexMapping()
+	im.ScoringModel = index.BM25Scoring
+	dm := bleve.NewDocumentMapping()
+	kw := bleve.NewTextFieldMapping()
+	kw.Analyzer = keyword.Name
+	kw.Store, kw.IncludeTermVectors, kw.IncludeInAll = false, false, false
+	dm.AddFieldMappingsAt("kind", kw)
+	for _, f := range fields {
+		for _, a := range []struct{ suffix, analyzer string }{{"", AnalyzerJA}, {"_bg", AnalyzerBigram}} {
+			fm := bleve.NewTextFieldMapping()
+			fm.Analyzer = a.analyzer
+			fm.Store, fm.IncludeTermVectors, fm.IncludeInAll, fm.DocValues = false, false, false, false
+			dm.AddFieldMappingsAt(f.name+a.suffix, fm)
+		}
+	}
+	im.DefaultMapping = dm
+	im.DefaultAnalyzer = AnalyzerJA
+	idx, err := bleve.NewUsing("", im, scorch.Name, scorch.Name, nil)
+	if err != nil {
+		return nil, fmt.Errorf("search: new index: %w", err)
+	}
+	x := &Index{idx: idx, syn: syn, docs: map[string]*doc{}, df: map[string]int{}}
+	batch := idx.NewBatch()
+	add := func(kind, id string, edition int, title, keywords, summary, body string) error {
+		d := &doc{kind: kind, id: id, edition: edition}
+		d.strongTx = corpus.Normalize(title + " " + keywords + " " + summary)
+		d.text = corpus.Normalize(d.strongTx + " " + body)
+		d.strong, d.all = wordSet(d.strongTx), wordSet(d.text)
+		x.docs[id] = d
+		if kind == KindMeasure {
+			x.n++
+			for w := range d.all {
+				x.df[w]++
+			}
+		}
+		m := map[string]any{"kind": kind}
+		for f, v := range map[string]string{"title": title, "keywords": keywords, "summary": summary, "body": body} {
+			v = corpus.Normalize(v)
+			m[f], m[f+"_bg"] = v, v
+		}
+		return batch.Index(id, m)
+	}
+	for _, m := range c.Measures {
+		if err := add(KindMeasure, m.ID, m.Edition, m.Title, measureKeywords(m), m.Summary+"\n"+strings.Join(m.Lead, "\n")+"\n"+m.Collaboration, m.Body()); err != nil {
+			return nil, err
+		}
+	}
+	for _, e := range c.Events {
+		body := corpus.FormatDate(e.Start, e.Precision) + " " + e.Format + " " + e.Venue
+		if err := add(KindEvent, e.ID, e.Edition, e.Title, e.Series+" "+e.Host(), "", body); err != nil {
+			return nil, err
+		}
+	}
+	for i, ct := range c.Contacts {
+		id := fmt.Sprintf("contact-%d", i)
+		if ct.MeasureID != "" {
+			id = "contact-" + ct.MeasureID
+		}
+		if err := add(KindContact, id, 0, ct.Name(), "問い合わせ 連絡先 窓口 "+ct.MeasureID, ct.Phone+" "+ct.Email, ""); err != nil {
+			return nil, err
+		}
+	}
+	if err := idx.Batch(batch); err != nil {
+		return nil, fmt.Errorf("search: index: %w", err)
+	}
+	return x, nil
+}
+
+// measureKeywords are the measure's short title, category and sub-headings:
+// names of the programmes it runs (SISC Kanto, JECOP, 知財経営定着伴走支援事業).
+func measureKeywords(m corpus.Measure) string {
+	parts := []string{corpus.ShortTitle(m.Title), m.Category}
+	for _, p := range m.Parts {
+		if !strings.Contains(p.Heading, "事業概要") && !strings.Contains(p.Heading, "連携イメージ") {
+			parts = append(parts, p.Heading)
+		}
+	}
+	return strings.Join(parts, "\n")
+}
+
+func wordSet(text string) map[string]bool {
+	terms, _ := Terms(AnalyzerJA, text)
+	s := make(map[string]bool, len(terms))
+	for _, t := range terms {
+		s[t] = true
+	}
+	return s
+}
+
+// Close releases the index.
+func (x *Index) Close() error { return x.idx.Close() }
+
+// Query is a question to search.
+type Query struct {
+	Text    string
+	Kinds   []string // empty: measures only
+	Limit   int      // 0: 10
+	Edition int      // 0: every edition
+}
+
+// Hit is one record that matches.
+type Hit struct {
+	Kind, ID string
+	Score    float64 // BM25, summed over fields
+	// Coverage is the share (weighted by rarity) of the question's words the
+	// record contains, directly or through a synonym; Strong the share found
+	// in its title, keywords or summary. Both are in [0, 1].
+	Coverage, Strong float64
+}
+
+// Result is what a question found.
+type Result struct {
+	Hits []Hit // best first; empty when nothing answers the question
+	// Words are the question's content words (after normalisation and
+	// stop-word removal); Expanded what synonyms added.
+	Words    []string
+	Expanded []Expansion
+	// Rejected are hits that matched some words but not enough to answer:
+	// kept for logs and the bureau's report.
+	Rejected []Hit
+}
+
+// questionStop are words of how bank staff ask, not of what they ask about.
+var questionStop = map[string]bool{
+	"取引": true, "取引先": true, "先": true, "顧客": true, "お客様": true, "客": true, "相談": true, "教える": true,
+	"知る": true, "知りる": true, "方法": true, "件": true, "場合": true, "もの": true, "的": true, "向け": true, "当社": true,
+	"弊社": true, "当行": true, "当庫": true, "金庫": true, "希望": true, "ほしい": true, "欲しい": true, "良い": true,
+	"いい": true, "何": true, "どう": true, "どこ": true, "どんな": true, "誰": true, "施策": true, "制度": true,
+	"使える": true, "使う": true, "探す": true, "紹介": true, "後押し": true, "聞く": true, "考える": true, "思う": true,
+	"くださる": true, "下さる": true, "おる": true, "いる": true, "ある": true, "する": true, "なる": true, "たい": true,
+	"について": true, "関する": true, "関連": true, "情報": true, "内容": true, "概要": true, "くれる": true, "もらう": true,
+	"あり": true, "ます": true, "です": true, "支援策": true, "企業": true, "会社": true, "お願い": true, "あれる": true,
+	"?": true, "？": true,
+}
+
+// Search finds the records that answer q. It returns no hits and no error
+// when nothing matches well enough; ctx cancels a long search.
+func (x *Index) Search(ctx context.Context, q Query) (Result, error) {
+	text := corpus.Normalize(q.Text)
+	if utf8.RuneCountInString(text) > MaxQueryRunes {
+		text = string([]rune(text)[:MaxQueryRunes])
+	}
+	var res Result
+	words, err := Terms(AnalyzerJA, text)
+	if err != nil {
+		return res, err
+	}
+	for _, w := range words {
+		if !questionStop[w] {
+			res.Words = append(res.Words, w)
+		}
+	}
+	res.Expanded = x.syn.Expand(text)
+	var expWords []string
+	for _, e := range res.Expanded {
+		for _, w := range e.Words {
+			ts, _ := Terms(AnalyzerJA, w)
+			expWords = append(expWords, ts...)
+		}
+	}
+	grams := bigramsOf(text)
+	if len(res.Words) == 0 && len(expWords) == 0 {
+		return res, nil
+	}
+
+	var should []query.Query
+	term := func(t, field string, boost float64) {
+		tq := bleve.NewTermQuery(t)
+		tq.SetField(field)
+		tq.SetBoost(boost)
+		should = append(should, tq)
+	}
+	for _, f := range fields {
+		for _, w := range res.Words {
+			term(w, f.name, f.word)
+		}
+		for _, w := range uniq(expWords) {
+			term(w, f.name, f.word*0.6)
+		}
+		for _, g := range grams {
+			term(g, f.name+"_bg", f.gram)
+		}
+	}
+	kinds := q.Kinds
+	if len(kinds) == 0 {
+		kinds = []string{KindMeasure}
+	}
+	var kindQ []query.Query
+	for _, k := range kinds {
+		tq := bleve.NewTermQuery(k)
+		tq.SetField("kind")
+		kindQ = append(kindQ, tq)
+	}
+	dq := bleve.NewDisjunctionQuery(should...)
+	kq := bleve.NewDisjunctionQuery(kindQ...)
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 10
+	}
+	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(dq, kq), 50, 0, false)
+	sr, err := x.idx.SearchInContext(ctx, req)
+	if err != nil {
+		return res, fmt.Errorf("search: %w", err)
+	}
+	for _, h := range sr.Hits {
+		d := x.docs[h.ID]
+		if d == nil || q.Edition != 0 && d.kind == KindMeasure && d.edition != q.Edition {
+			continue
+		}
+		hit := Hit{Kind: d.kind, ID: d.id, Score: h.Score}
+		hit.Coverage, hit.Strong = x.coverage(d, res.Words, res.Expanded)
+		if answers(hit, len(res.Words)) {
+			res.Hits = append(res.Hits, hit)
+		} else {
+			res.Rejected = append(res.Rejected, hit)
+		}
+	}
+	// Rank by BM25 tempered by coverage: a record that contains every word
+	// asked about beats one that repeats a single word often.
+	rank := func(h Hit) float64 { return h.Score * (0.35 + 0.65*h.Coverage) * (0.8 + 0.2*h.Strong) }
+	sort.SliceStable(res.Hits, func(i, j int) bool { return rank(res.Hits[i]) > rank(res.Hits[j]) })
+	for i := range res.Hits {
+		res.Hits[i].Score = rank(res.Hits[i])
+	}
+	if len(res.Hits) > limit {
+		res.Hits = res.Hits[:limit]
+	}
+	return res, nil
+}
+
+// answers decides whether a hit answers the question at all: most of what
+// was asked must be in the record, and some of it in its title, keywords
+// or summary — or all of it somewhere.
+func answers(h Hit, words int) bool {
+	if words == 0 { // only synonyms matched: they are curated
+		return h.Strong > 0
+	}
+	return h.Coverage >= 0.55 && h.Strong >= 0.3 || h.Coverage >= 0.85
+}
+
+// idf weighs a word by rarity among the measures; words no measure contains
+// weigh most.
+func (x *Index) idf(w string) float64 {
+	return math.Log(1 + (float64(x.n)+1)/(float64(x.df[w])+0.5))
+}
+
+// coverage computes the weighted share of question words found in d (all
+// fields, and strong fields). A word that triggered a synonym counts as
+// found when one of the synonym's words is.
+func (x *Index) coverage(d *doc, words []string, exp []Expansion) (all, strong float64) {
+	var total, inAll, inStrong float64
+	for _, w := range words {
+		wt := x.idf(w)
+		total += wt
+		a, s := d.all[w] || strings.Contains(d.text, w), d.strong[w] || strings.Contains(d.strongTx, w)
+		for _, e := range exp {
+			if !strings.Contains(e.Trigger, w) && !strings.Contains(w, e.Trigger) {
+				continue
+			}
+			for _, sw := range e.Words {
+				a = a || strings.Contains(d.text, sw)
+				s = s || strings.Contains(d.strongTx, sw)
+			}
+		}
+		if a {
+			inAll += wt
+		}
+		if s {
+			inStrong += wt
+		}
+	}
+	if total == 0 {
+		// Only synonyms: covered when one of their words is.
+		for _, e := range exp {
+			for _, sw := range e.Words {
+				if strings.Contains(d.strongTx, sw) {
+					return 1, 1
+				}
+				if strings.Contains(d.text, sw) {
+					all = 1
+				}
+			}
+		}
+		return all, 0
+	}
+	return inAll / total, inStrong / total
+}
+
+// bigramsOf returns the character bigrams (and whole ASCII words) of text,
+// as the bigram analyser makes them; single characters are used only when
+// the question is one character long.
+func bigramsOf(text string) []string {
+	terms, _ := Terms(AnalyzerBigram, text)
+	var out []string
+	for _, t := range terms {
+		n := utf8.RuneCountInString(t)
+		if n >= 2 || len(terms) == 1 {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+func uniq(xs []string) []string {
+	seen := map[string]bool{}
+	out := xs[:0:0]
+	for _, x := range xs {
+		if !seen[x] {
+			seen[x] = true
+			out = append(out, x)
+		}
+	}
+	return out
+}
