@@ -197,7 +197,7 @@ var (
 	helpRe      = regexp.MustCompile(`(?i)^(ヘルプ|help|使い方|つかいかた|\?|？|何ができる|なにができる|できること|コマンド|メニュー)`)
 	contactRe   = regexp.MustCompile(`(?i)(問い?合わ?せ|問合せ|連絡先|電話|tel|メールアドレス|メール|e-?mail|url|ホームページ|hp|ウェブサイト|サイト|リンク|窓口|担当(者|課|部署)?|どこに聞け|誰に聞け)`)
 	eventWordRe = regexp.MustCompile(`(交流会|ミートアップ|イベント|ピッチ)`)
-	timeWordRe  = regexp.MustCompile(`(いつ|日程|日時|スケジュール|開催日|開催予定|次回|次の|今度|直近|予定|今月|来月|今週|来週|近々|近日|何月|何日|開催)`)
+	timeWordRe  = regexp.MustCompile(`(\d{1,2}\s*月|いつ|日程|日時|スケジュール|開催日|開催予定|次回|次の|今度|直近|予定|今月|来月|今週|来週|近々|近日|何月|何日|開催)`)
 	deadlineRe  = regexp.MustCompile(`(締切|締め切り|〆切|期限|いつまで|募集期間|公募期間|募集時期|受付期間)`)
 	bankRe      = regexp.MustCompile(`[\p{Han}\p{Katakana}\p{Hiragana}ー]{1,12}?(銀行|信用金庫|信用組合|信金|信組)`)
 )
@@ -274,5 +274,5 @@ func genericBank(name string) bool {
 }
 
 func staleNotice(p corpus.Program) string {
-	return "※" + itoa(p.Edition) + "年度版（" + corpus.FormatDate(p.Published, corpus.Day) + "発行）の情報です。最新の内容は各リンク先または関東経済産業局にご確認ください。"
+	return "※" + itoa(p.Edition) + "年度版の情報です（" + corpus.FormatDate(p.Published, corpus.Day) + "発行）。最新の内容は各リンク先または関東経済産業局にご確認ください。"
 }

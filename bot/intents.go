@@ -315,10 +315,26 @@ func (b *Bot) deadlines(ctx context.Context, q string, now time.Time) Reply {
 		}
 	}
 	r := Reply{Intent: IntentDeadlines}
+	var ds []corpus.Deadline
 	for _, d := range b.corpus.Deadlines {
 		if measureID != "" && d.MeasureID != measureID || d.Date.Before(today(now)) && measureID == "" {
 			continue
 		}
+		ds = append(ds, d)
+	}
+	// The limits whose sentence shares most with the question first, then
+	// those still ahead, soonest first.
+	rel := func(d corpus.Deadline) int { return overlap(topic, corpus.Normalize(d.Text)) }
+	sort.SliceStable(ds, func(i, j int) bool {
+		if ri, rj := rel(ds[i]), rel(ds[j]); ri != rj {
+			return ri > rj
+		}
+		if pi, pj := ds[i].Date.Before(today(now)), ds[j].Date.Before(today(now)); pi != pj {
+			return !pi
+		}
+		return ds[i].Date.Before(ds[j].Date)
+	})
+	for _, d := range ds {
 		m, _ := b.corpus.Measure(d.MeasureID)
 		r.Cards = append(r.Cards, Card{Kind: "deadline", ID: d.MeasureID, Title: d.Text, Category: m.Title, URL: m.URL,
 			Edition: m.Edition, Deadline: &DeadlineInfo{Date: d.Date, Precision: d.Precision, Kind: d.Kind, Measure: m.Title}})
@@ -344,3 +360,15 @@ func (b *Bot) deadlines(ctx context.Context, q string, now time.Time) Reply {
 }
 
 const errorText = "申し訳ありません。内部でエラーが発生しました。時間をおいて再度お試しください。"
+
+// overlap counts the character bigrams of q that occur in text.
+func overlap(q, text string) int {
+	rs := []rune(q)
+	n := 0
+	for i := 0; i+1 < len(rs); i++ {
+		if g := string(rs[i : i+2]); strings.TrimSpace(g) == g && strings.Contains(text, g) {
+			n++
+		}
+	}
+	return n
+}

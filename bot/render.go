@@ -95,7 +95,7 @@ func cardLabel(c Card) string {
 	case c.Event != nil:
 		return c.Event.When() + " " + c.Title
 	case c.Deadline != nil:
-		return corpus.FormatDate(c.Deadline.Date, c.Deadline.Precision) + " " + Truncate(c.Title, 60)
+		return c.Deadline.When() + " " + Truncate(c.Title, 60)
 	}
 	return c.Title
 }
@@ -117,7 +117,7 @@ func writeCard(b *strings.Builder, c Card) {
 		}
 	case c.Deadline != nil:
 		d := c.Deadline
-		b.WriteString("■ " + corpus.FormatDate(d.Date, d.Precision) + "（" + d.Measure + "）\n")
+		b.WriteString("■ " + d.When() + "（" + d.Measure + "）\n")
 		b.WriteString("  " + Truncate(c.Title, 200) + "\n")
 	case c.Kind == "contact":
 		b.WriteString("■ " + c.Title + "\n")
@@ -154,3 +154,25 @@ const helpText = `次のようなご質問にお答えします。
 ・連絡先: 「問い合わせ先」「事業承継の連絡先」
 ・金融機関名: 「第四北越銀行」→ 掲載されている施策・交流会
 `
+
+// When renders a dated limit with its direction: 2023年12月末まで,
+// 2023年9月末で終了, 2023年9月から, 2024年5月頃（予定）, 2023年度は募集終了.
+func (d DeadlineInfo) When() string {
+	date := corpus.FormatDate(d.Date, d.Precision)
+	if d.Precision == corpus.Month && d.Date.AddDate(0, 0, 1).Day() == 1 && d.Kind != corpus.KindFrom && d.Kind != corpus.KindPlanned {
+		date += "末"
+	}
+	switch d.Kind {
+	case corpus.KindUntil:
+		return date + "まで"
+	case corpus.KindEnd:
+		return date + "で終了"
+	case corpus.KindFrom:
+		return date + "から"
+	case corpus.KindPlanned:
+		return date + "頃（予定）"
+	case corpus.KindClosed:
+		return date + "は募集終了"
+	}
+	return date
+}

@@ -63,7 +63,8 @@ type doc struct {
 	strong   map[string]bool // words of title, keywords and summary
 	all      map[string]bool // words anywhere
 	text     string          // normalised full text, for substring checks
-	strongTx string
+	strongTx string          // normalised title, keywords and summary
+	body     string          // normalised body
 }
 
 // New indexes the corpus's measures, events and contacts. syn may be nil
@@ -92,18 +93,13 @@ func New(c *corpus.Corpus, syn *Synonyms) (*Index, error) {
 	}
 	x := &Index{idx: idx, syn: syn, docs: map[string]*doc{}, df: map[string]int{}}
 	batch := idx.NewBatch()
+	var pending []*doc
 	add := func(kind, id string, edition int, title, keywords, summary, body string) error {
-		d := &doc{kind: kind, id: id, edition: edition}
+		d := &doc{kind: kind, id: id, edition: edition, body: corpus.Normalize(body)}
 		d.strongTx = corpus.Normalize(title + " " + keywords + " " + summary)
-		d.text = corpus.Normalize(d.strongTx + " " + body)
-		d.strong, d.all = wordSet(d.strongTx), wordSet(d.text)
+		d.text = d.strongTx + " " + d.body
 		x.docs[id] = d
-		if kind == KindMeasure {
-			x.n++
-			for w := range d.all {
-				x.df[w]++
-			}
-		}
+		pending = append(pending, d)
 		m := map[string]any{"kind": kind}
 		for f, v := range map[string]string{"title": title, "keywords": keywords, "summary": summary, "body": body} {
 			v = corpus.Normalize(v)
@@ -131,8 +127,31 @@ func New(c *corpus.Corpus, syn *Synonyms) (*Index, error) {
 			return nil, err
 		}
 	}
-	if err := idx.Batch(batch); err != nil {
+	// The coverage word sets are analysed while bleve indexes: both are
+	// kagome-bound and the machine has more than one core.
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for _, d := range pending {
+			d.strong = wordSet(d.strongTx)
+			d.all = wordSet(d.body)
+			for w := range d.strong {
+				d.all[w] = true
+			}
+		}
+	}()
+	err = idx.Batch(batch)
+	<-done
+	if err != nil {
 		return nil, fmt.Errorf("search: index: %w", err)
+	}
+	for _, d := range pending {
+		if d.kind == KindMeasure {
+			x.n++
+			for w := range d.all {
+				x.df[w]++
+			}
+		}
 	}
 	return x, nil
 }

@@ -32,6 +32,7 @@ func runAsk(ctx context.Context, args []string, env *Env) error {
 		}
 		now = t.Add(9 * time.Hour) // a working morning of that day
 	}
+	go search.WarmUp() // load the dictionary while the document is parsed
 	c, err := loadCorpus(*dir)
 	if err != nil {
 		return err
