@@ -126,6 +126,7 @@ type Card struct {
 	Summary       string
 	Collaboration string
 	URL           string
+	Links         []string // further pages the measure quotes
 	Page          int
 	Contact       corpus.Contact
 	Edition       int
@@ -217,7 +218,7 @@ func (b *Bot) route(ctx context.Context, q string, now time.Time) Reply {
 	if contactRe.MatchString(withoutMagazine) {
 		return b.contact(ctx, q, now)
 	}
-	if eventWordRe.MatchString(nq) && timeWordRe.MatchString(nq) {
+	if eventWordRe.MatchString(nq) && (timeWordRe.MatchString(nq) || b.namesEvent(nq)) {
 		return b.events(nq, "", now)
 	}
 	if deadlineRe.MatchString(nq) {

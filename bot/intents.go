@@ -129,7 +129,10 @@ func (b *Bot) upcoming(measureID string, now time.Time, n int) []Card {
 	return out
 }
 
-var monthRe = regexp.MustCompile(`(\d{1,2})\s*月`)
+var (
+	monthRe     = regexp.MustCompile(`(\d{1,2})\s*月`)
+	eventNameRe = regexp.MustCompile(`新現役交流会|新現役|交流会|ベンチャー企業|ベンチャー|ミートアップ|イベント|いつ|次回|次の|今度|開催|予定|日程|の|は|を|に|ですか|\?|？`)
+)
 
 // events answers schedule questions: the series asked about (交流会,
 // ミートアップ), hosted by inst when given, upcoming first.
@@ -171,6 +174,17 @@ func (b *Bot) events(nq, inst string, now time.Time) Reply {
 		}
 	}
 	sort.SliceStable(past, func(i, j int) bool { return past[i].Start.After(past[j].Start) })
+	// An event named in the question (「日本公庫連携のミートアップ」) comes
+	// first; otherwise the order is by date.
+	named := eventNameRe.ReplaceAllString(nq, " ")
+	rel := func(e corpus.Event) int {
+		return overlap(named, corpus.Normalize(e.Title+" "+e.Venue))
+	}
+	byRelevance := func(es []corpus.Event) {
+		sort.SliceStable(es, func(i, j int) bool { return rel(es[i]) > rel(es[j]) })
+	}
+	byRelevance(up)
+	byRelevance(past)
 	r := Reply{Intent: IntentEvents}
 	what := "イベント"
 	switch series {
@@ -289,7 +303,7 @@ func (b *Bot) contact(ctx context.Context, q string, now time.Time) Reply {
 		if hits, err := b.search.Search(ctx, Query{Text: topic, Limit: 3}); err == nil && len(hits) > 0 {
 			if m, ok := b.corpus.Measure(hits[0].ID); ok {
 				c := b.measureCard(m)
-				r.Cards = append(r.Cards, Card{Kind: "contact", ID: "contact-" + m.ID, Title: m.Title + " のお問い合わせ先", URL: m.URL, Contact: c.Contact, Edition: m.Edition})
+				r.Cards = append(r.Cards, Card{Kind: "contact", ID: "contact-" + m.ID, Title: m.Title + " のお問い合わせ先", URL: m.URL, Links: m.Links, Contact: c.Contact, Edition: m.Edition})
 				r.Cards = append(r.Cards, c)
 				r.Lead = "「" + m.Title + "」のお問い合わせ先です。"
 			}
@@ -371,4 +385,16 @@ func overlap(q, text string) int {
 		}
 	}
 	return n
+}
+
+// namesEvent reports whether the question names one event by its title
+// (「Jスタートアップローカル連携のミートアップ」), not just a series.
+func (b *Bot) namesEvent(nq string) bool {
+	named := eventNameRe.ReplaceAllString(nq, " ")
+	for _, e := range b.corpus.Events {
+		if overlap(named, corpus.Normalize(e.Title)) >= 3 {
+			return true
+		}
+	}
+	return false
 }

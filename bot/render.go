@@ -125,6 +125,9 @@ func writeCard(b *strings.Builder, c Card) {
 		if c.URL != "" {
 			b.WriteString("  詳細: " + c.URL + "\n")
 		}
+		for _, l := range c.Links {
+			b.WriteString("  関連リンク: " + l + "\n")
+		}
 	default:
 		b.WriteString("■ " + c.Title + "\n")
 		cat := "  " + c.Category

@@ -12,6 +12,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/blevesearch/bleve/v2"
@@ -196,6 +197,50 @@ type Hit struct {
 	// record contains, directly or through a synonym; Strong the share found
 	// in its title, keywords or summary. Both are in [0, 1].
 	Coverage, Strong float64
+	// Phrase is the share of the question found verbatim, as one stretch,
+	// in the record's title, keywords or summary.
+	Phrase float64
+}
+
+const (
+	maxPhraseRunes = 48
+	phraseBonus    = 1.5
+)
+
+// phraseShare returns the length of the longest stretch of q (at least two
+// characters, not starting or ending in hiragana) that occurs in text, as
+// a share of len(q). Candidate stretches are runs of q's bigrams that all
+// occur in text; only the longest is confirmed by a substring search.
+func phraseShare(q []rune, text string) float64 {
+	if len(q) < 2 {
+		return 0
+	}
+	best := 0
+	for i := 0; i < len(q)-1; {
+		j := i
+		for j < len(q)-1 && strings.Contains(text, string(q[j:j+2])) {
+			j++
+		}
+		if j == i {
+			i++
+			continue
+		}
+		// q[i:j+1] is a run of present bigrams; shrink it until it is a
+		// real substring with proper ends.
+		for l := i; l < j && j+1-l > best; l++ {
+			for r := j + 1; r-l > best && r-l >= 2; r-- {
+				if unicode.Is(unicode.Hiragana, q[l]) || unicode.Is(unicode.Hiragana, q[r-1]) {
+					continue
+				}
+				if strings.Contains(text, string(q[l:r])) {
+					best = r - l
+					break
+				}
+			}
+		}
+		i = j + 1
+	}
+	return float64(best) / float64(len(q))
 }
 
 // Result is what a question found.
@@ -240,7 +285,11 @@ func (x *Index) Search(ctx context.Context, q Query) (Result, error) {
 			res.Words = append(res.Words, w)
 		}
 	}
-	res.Expanded = x.syn.Expand(text)
+	for _, e := range x.syn.Expand(text) {
+		if !x.insideKnownPhrase(text, e.Trigger) {
+			res.Expanded = append(res.Expanded, e)
+		}
+	}
 	var expWords []string
 	for _, e := range res.Expanded {
 		for _, w := range e.Words {
@@ -265,7 +314,7 @@ func (x *Index) Search(ctx context.Context, q Query) (Result, error) {
 			term(w, f.name, f.word)
 		}
 		for _, w := range uniq(expWords) {
-			term(w, f.name, f.word*0.6)
+			term(w, f.name, f.word*expansionWeight)
 		}
 		for _, g := range grams {
 			term(g, f.name+"_bg", f.gram)
@@ -307,7 +356,20 @@ func (x *Index) Search(ctx context.Context, q Query) (Result, error) {
 	}
 	// Rank by BM25 tempered by coverage: a record that contains every word
 	// asked about beats one that repeats a single word often.
-	rank := func(h Hit) float64 { return h.Score * (0.35 + 0.65*h.Coverage) * (0.8 + 0.2*h.Strong) }
+	//
+	// A record whose title, keywords or summary contain a long stretch of
+	// the question verbatim (新やる気補助金, 人材活用ガイドライン) is named by
+	// it: that is worth more than word statistics.
+	compact := []rune(strings.ReplaceAll(text, " ", ""))
+	if len(compact) > maxPhraseRunes {
+		compact = compact[:maxPhraseRunes]
+	}
+	for i := range res.Hits {
+		res.Hits[i].Phrase = phraseShare(compact, x.docs[res.Hits[i].ID].strongTx)
+	}
+	rank := func(h Hit) float64 {
+		return h.Score * (0.35 + 0.65*h.Coverage) * (0.8 + 0.2*h.Strong) * (1 + phraseBonus*h.Phrase)
+	}
 	sort.SliceStable(res.Hits, func(i, j int) bool { return rank(res.Hits[i]) > rank(res.Hits[j]) })
 	for i := range res.Hits {
 		res.Hits[i].Score = rank(res.Hits[i])
@@ -325,13 +387,69 @@ func answers(h Hit, words int) bool {
 	if words == 0 { // only synonyms matched: they are curated
 		return h.Strong > 0
 	}
-	return h.Coverage >= 0.55 && h.Strong >= 0.3 || h.Coverage >= 0.85
+	return h.Coverage >= 0.35 && h.Strong >= 0.35 || h.Coverage >= 0.85
 }
 
 // idf weighs a word by rarity among the measures; words no measure contains
 // weigh most.
+//
+// Words that end in hiragana are mostly verbs, adjectives and adverbs
+// (上がる, 苦しい, うまく): how a question is phrased more than what it is
+// about, so they weigh a quarter.
 func (x *Index) idf(w string) float64 {
-	return math.Log(1 + (float64(x.n)+1)/(float64(x.df[w])+0.5))
+	idf := math.Log(1 + (float64(x.n)+1)/(float64(x.df[w])+0.5))
+	if r, _ := utf8.DecodeLastRuneInString(w); unicode.Is(unicode.Hiragana, r) {
+		idf *= 0.25
+	}
+	return idf
+}
+
+// expansionWeight scales the boost of words added by synonyms, and
+// synonymCredit the coverage a word earns through a synonym only: what the
+// question says itself counts more than what it was taken to mean.
+const (
+	expansionWeight = 0.4
+	synonymCredit   = 0.75
+)
+
+// insideKnownPhrase reports whether the trigger found in q is part of a
+// longer phrase of q that the corpus contains verbatim (補助金 within
+// 新やる気補助金): the phrase then names its own measure, and the
+// synonym would lead away from it.
+func (x *Index) insideKnownPhrase(q, trigger string) bool {
+	i := strings.Index(q, trigger)
+	if i < 0 {
+		return false
+	}
+	rs := []rune(q)
+	start := utf8.RuneCountInString(q[:i])
+	end := start + utf8.RuneCountInString(trigger)
+	for l := max(0, start-6); l <= start; l++ {
+		for r := end; r <= min(len(rs), end+6); r++ {
+			if l == start && r == end {
+				continue
+			}
+			phrase := string(rs[l:r])
+			// A phrase neither starts nor ends with kana that could be a
+			// particle (資金繰り|が is no phrase), nor spans punctuation.
+			if strings.ContainsAny(phrase, " 、。,.!?？！") || unicode.Is(unicode.Hiragana, rs[l]) || unicode.Is(unicode.Hiragana, rs[r-1]) {
+				continue
+			}
+			if x.corpusHas(phrase) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (x *Index) corpusHas(phrase string) bool {
+	for _, d := range x.docs {
+		if strings.Contains(d.text, phrase) {
+			return true
+		}
+	}
+	return false
 }
 
 // coverage computes the weighted share of question words found in d (all
@@ -342,22 +460,18 @@ func (x *Index) coverage(d *doc, words []string, exp []Expansion) (all, strong f
 	for _, w := range words {
 		wt := x.idf(w)
 		total += wt
-		a, s := d.all[w] || strings.Contains(d.text, w), d.strong[w] || strings.Contains(d.strongTx, w)
+		a, s := credit(d.all[w] || strings.Contains(d.text, w)), credit(d.strong[w] || strings.Contains(d.strongTx, w))
 		for _, e := range exp {
 			if !strings.Contains(e.Trigger, w) && !strings.Contains(w, e.Trigger) {
 				continue
 			}
 			for _, sw := range e.Words {
-				a = a || strings.Contains(d.text, sw)
-				s = s || strings.Contains(d.strongTx, sw)
+				a = max(a, synonymCredit*credit(strings.Contains(d.text, sw)))
+				s = max(s, synonymCredit*credit(strings.Contains(d.strongTx, sw)))
 			}
 		}
-		if a {
-			inAll += wt
-		}
-		if s {
-			inStrong += wt
-		}
+		inAll += a * wt
+		inStrong += s * wt
 	}
 	if total == 0 {
 		// Only synonyms: covered when one of their words is.
@@ -374,6 +488,13 @@ func (x *Index) coverage(d *doc, words []string, exp []Expansion) (all, strong f
 		return all, 0
 	}
 	return inAll / total, inStrong / total
+}
+
+func credit(found bool) float64 {
+	if found {
+		return 1
+	}
+	return 0
 }
 
 // bigramsOf returns the character bigrams (and whole ASCII words) of text,

@@ -69,8 +69,10 @@ type Expansion struct {
 	Words   []string // the words searched as well
 }
 
-// Expand returns the rules whose triggers occur in the normalised question
-// q. ASCII triggers (BCP, CE, IP) must stand as whole words.
+// Expand returns one Expansion per trigger found in the normalised
+// question q (a rule may fire through several triggers: 地震 and 水害).
+// ASCII triggers (BCP, CE, IP) must stand as whole words.
+
 func (s *Synonyms) Expand(q string) []Expansion {
 	if s == nil {
 		return nil
@@ -80,7 +82,6 @@ func (s *Synonyms) Expand(q string) []Expansion {
 		for _, t := range r.triggers {
 			if containsWord(q, t) {
 				out = append(out, Expansion{Trigger: t, Words: r.expand})
-				break
 			}
 		}
 	}
