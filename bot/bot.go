@@ -8,6 +8,7 @@ package bot
 
 import (
 	"context"
+	_ "embed"
 	"log/slog"
 	"regexp"
 	"sort"
@@ -45,6 +46,7 @@ type Bot struct {
 	search       Searcher
 	log          *slog.Logger
 	institutions []string // names found in measures and event hosts, longest first
+	offTopic     []string // normalised words of questions the program does not cover
 }
 
 // New makes a Bot. log may be nil.
@@ -52,7 +54,7 @@ func New(c *corpus.Corpus, s Searcher, log *slog.Logger) *Bot {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	b := &Bot{corpus: c, search: s, log: log}
+	b := &Bot{corpus: c, search: s, log: log, offTopic: parseTerms(defaultOffTopic)}
 	seen := map[string]bool{}
 	addInst := func(n string) {
 		if n != "" && !seen[n] {
@@ -131,6 +133,7 @@ type Card struct {
 	Contact       corpus.Contact
 	Edition       int
 	Score         float64
+	Coverage      float64 // share of the question the record covers (search hits)
 	Event         *EventInfo
 	Deadline      *DeadlineInfo
 }
@@ -224,7 +227,46 @@ func (b *Bot) route(ctx context.Context, q string, now time.Time) Reply {
 	if deadlineRe.MatchString(nq) {
 		return b.deadlines(ctx, q, now)
 	}
+	if term := b.offTopicTerm(nq); term != "" {
+		return b.refuseOffTopic(ctx, q, term, now)
+	}
 	return b.measures(ctx, q, now)
+}
+
+//go:embed offtopic.txt
+var defaultOffTopic string
+
+// parseTerms reads a word list: one term a line, # comments.
+func parseTerms(text string) []string {
+	var out []string
+	for _, ln := range strings.Split(text, "\n") {
+		if ln = strings.TrimSpace(ln); ln != "" && !strings.HasPrefix(ln, "#") {
+			out = append(out, corpus.Normalize(ln))
+		}
+	}
+	return out
+}
+
+// offTopicTerm returns the off-topic word the question contains, if any.
+func (b *Bot) offTopicTerm(nq string) string {
+	for _, t := range b.offTopic {
+		if strings.Contains(nq, t) {
+			return t
+		}
+	}
+	return ""
+}
+
+// offTopicCoverage: a question with an off-topic word is still answered
+// when a measure covers this share of it (「事業承継と相続税」).
+const offTopicCoverage = 0.8
+
+func (b *Bot) refuseOffTopic(ctx context.Context, q, term string, now time.Time) Reply {
+	r := b.measures(ctx, q, now)
+	if len(r.Cards) > 0 && r.Cards[0].Coverage >= offTopicCoverage {
+		return r
+	}
+	return Reply{Intent: IntentNotFound, Lead: "「" + term + "」に関するご質問は、連携プログラムの対象外のためお答えできません。"}
 }
 
 func hasContent(s string) bool {

@@ -212,3 +212,23 @@ func TestBotImportsNoSearchEngine(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkAnswer(b *testing.B) {
+	bt := newBot(b)
+	qs := []string{"事業承継", "取引先の海外進出を後押ししたい", "次の新現役交流会", "問い合わせ先", "住宅ローンの金利の比較", "ＢＣＰ"}
+	now := day("2023-11-01")
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		bt.Answer(context.Background(), qs[i%len(qs)], now)
+	}
+}
+
+func TestOffTopicLexicon(t *testing.T) {
+	b := newBot(t)
+	for _, q := range []string{"NISA口座の開設", "定期預金の金利はいくら", "来春の人事異動", "法人税の節税対策", "支店の営業時間"} {
+		if r := b.Answer(context.Background(), q, day("2023-11-01")); r.Intent != bot.IntentNotFound || len(r.Cards) != 0 || !strings.Contains(r.Text, "対象外") {
+			t.Errorf("%q: intent %s\n%s", q, r.Intent, r.Text)
+		}
+	}
+}

@@ -74,7 +74,7 @@ func (b *Bot) card(h Hit) (Card, bool) {
 			return Card{}, false
 		}
 		c := b.measureCard(m)
-		c.Score = h.Score
+		c.Score, c.Coverage = h.Score, h.Coverage
 		return c, true
 	case "event":
 		for _, e := range b.corpus.Events {

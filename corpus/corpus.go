@@ -79,7 +79,8 @@ type Measure struct {
 	URL      string `json:"url"`      // from 各事業に係る詳細リンク集; empty in section 3
 
 	Lead          []string `json:"lead,omitempty"`          // bullets before the first sub-heading
-	Parts         []Part   `json:"parts,omitempty"`         // sub-headings in document order
+	Parts         []Part   `json:"parts,omitempty"`         // sub-headings with text, in document order
+	Headings      []string `json:"headings,omitempty"`      // every sub-heading, also those with no text of their own
 	Summary       string   `json:"summary,omitempty"`       // 事業概要 (or the lead when absent)
 	Collaboration string   `json:"collaboration,omitempty"` // 地域金融機関との連携イメージ
 	Links         []string `json:"links,omitempty"`         // other URLs quoted in the body

@@ -66,7 +66,8 @@ var (
 	onlyPageRe = regexp.MustCompile(`^\s*P\.\s*(\d+)\s*$`)
 	urlRe      = regexp.MustCompile(`https?://[^\s<>）)」』、。]+`)
 	linkLineRe = regexp.MustCompile(`^\s*(.+?)\t+\s*(https?://\S+)\s*$`)
-	tagRe      = regexp.MustCompile(`</?[a-zA-Z][^>]*>`)
+	tagRe      = regexp.MustCompile(`</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^>]*)?/?>`)
+	angleURLRe = regexp.MustCompile(`<(https?://[^>\s]+)>`)
 	phoneRe    = regexp.MustCompile(`0\d{1,4}-\d{1,4}-\d{3,4}`)
 	emailRe    = regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}`)
 	editionRe  = regexp.MustCompile(`(\d{4})\s*$`)
@@ -409,6 +410,7 @@ func (p *parser) contact() {
 // emphasis marks, table pipes and bullets go; tabs become spaces. bullet
 // reports whether the line was a list item.
 func cleanLine(s string) (text string, bullet bool) {
+	s = angleURLRe.ReplaceAllString(s, "$1")
 	s = tagRe.ReplaceAllString(s, " ")
 	s = strings.ReplaceAll(s, "**", "")
 	s = strings.ReplaceAll(s, "\u00a0", " ")
@@ -470,6 +472,7 @@ func (p *parser) measure(e *indexEntry) Measure {
 		}
 		all = append(all, t)
 		if isSubheading(t, bullet) {
+			m.Headings = append(m.Headings, t)
 			m.Parts = append(m.Parts, Part{Heading: t})
 			cur = &m.Parts[len(m.Parts)-1]
 			continue

@@ -118,6 +118,11 @@ func TestMeasures(t *testing.T) {
 	if m := byID["2023-1-01"]; len(m.Lead) != 1 || !strings.Contains(m.Collaboration, "セミナーの開催") || strings.Contains(m.Summary, "**") {
 		t.Errorf("① parts: lead %q collaboration %q", m.Lead, m.Collaboration)
 	}
+	for id, link := range map[string]string{"2023-1-07": "mikata_project.html", "2023-2-05": "https://japancredit.go.jp/about/outline/#about", "2023-1-13": "stc-ibaraki.com"} {
+		if l := byID[id].Links; len(l) == 0 || !strings.Contains(strings.Join(l, " "), link) {
+			t.Errorf("%s links = %q, want %s", id, l, link)
+		}
+	}
 	if got := byID["2023-1-07"].Office; got != "航空宇宙・自動車産業室" {
 		t.Errorf("⑦ office = %q", got)
 	}

@@ -56,6 +56,9 @@ type Index struct {
 	docs map[string]*doc
 	df   map[string]int // word → number of measure docs containing it
 	n    int            // number of measure docs
+	// all and strong find records containing a string anywhere, or in
+	// their title, keywords and summary.
+	all, strong *textIndex
 }
 
 type doc struct {
@@ -146,6 +149,8 @@ func New(c *corpus.Corpus, syn *Synonyms) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("search: index: %w", err)
 	}
+	x.all = newTextIndex(pending, func(d *doc) string { return d.text })
+	x.strong = newTextIndex(pending, func(d *doc) string { return d.strongTx })
 	for _, d := range pending {
 		if d.kind == KindMeasure {
 			x.n++
@@ -161,9 +166,9 @@ func New(c *corpus.Corpus, syn *Synonyms) (*Index, error) {
 // names of the programmes it runs (SISC Kanto, JECOP, 知財経営定着伴走支援事業).
 func measureKeywords(m corpus.Measure) string {
 	parts := []string{corpus.ShortTitle(m.Title), m.Category}
-	for _, p := range m.Parts {
-		if !strings.Contains(p.Heading, "事業概要") && !strings.Contains(p.Heading, "連携イメージ") {
-			parts = append(parts, p.Heading)
+	for _, h := range m.Headings {
+		if !strings.Contains(h, "事業概要") && !strings.Contains(h, "連携イメージ") {
+			parts = append(parts, h)
 		}
 	}
 	return strings.Join(parts, "\n")
@@ -336,26 +341,29 @@ func (x *Index) Search(ctx context.Context, q Query) (Result, error) {
 	if limit <= 0 {
 		limit = 10
 	}
-	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(dq, kq), 50, 0, false)
+	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(dq, kq), 30, 0, false)
 	sr, err := x.idx.SearchInContext(ctx, req)
 	if err != nil {
 		return res, fmt.Errorf("search: %w", err)
 	}
+	inAll := &presence{ti: x.all, memo: map[string]map[*doc]bool{}}
+	inStrong := &presence{ti: x.strong, memo: map[string]map[*doc]bool{}}
 	for _, h := range sr.Hits {
 		d := x.docs[h.ID]
 		if d == nil || q.Edition != 0 && d.kind == KindMeasure && d.edition != q.Edition {
 			continue
 		}
 		hit := Hit{Kind: d.kind, ID: d.id, Score: h.Score}
-		hit.Coverage, hit.Strong = x.coverage(d, res.Words, res.Expanded)
+		hit.Coverage, hit.Strong = x.coverage(d, res.Words, res.Expanded, inAll, inStrong)
 		if answers(hit, len(res.Words)) {
 			res.Hits = append(res.Hits, hit)
 		} else {
 			res.Rejected = append(res.Rejected, hit)
 		}
 	}
-	// Rank by BM25 tempered by coverage: a record that contains every word
-	// asked about beats one that repeats a single word often.
+	// Rank by BM25 (relative to the best hit) tempered by coverage: a
+	// record that contains every word asked about beats one that repeats a
+	// single word often.
 	//
 	// A record whose title, keywords or summary contain a long stretch of
 	// the question verbatim (新やる気補助金, 人材活用ガイドライン) is named by
@@ -367,8 +375,12 @@ func (x *Index) Search(ctx context.Context, q Query) (Result, error) {
 	for i := range res.Hits {
 		res.Hits[i].Phrase = phraseShare(compact, x.docs[res.Hits[i].ID].strongTx)
 	}
+	maxScore := 0.0
+	for _, h := range res.Hits {
+		maxScore = max(maxScore, h.Score)
+	}
 	rank := func(h Hit) float64 {
-		return h.Score * (0.35 + 0.65*h.Coverage) * (0.8 + 0.2*h.Strong) * (1 + phraseBonus*h.Phrase)
+		return (0.3 + 0.7*h.Score/maxScore) * (0.1 + h.Coverage) * (0.8 + 0.2*h.Strong) * (1 + phraseBonus*h.Phrase)
 	}
 	sort.SliceStable(res.Hits, func(i, j int) bool { return rank(res.Hits[i]) > rank(res.Hits[j]) })
 	for i := range res.Hits {
@@ -387,7 +399,7 @@ func answers(h Hit, words int) bool {
 	if words == 0 { // only synonyms matched: they are curated
 		return h.Strong > 0
 	}
-	return h.Coverage >= 0.35 && h.Strong >= 0.35 || h.Coverage >= 0.85
+	return h.Coverage >= 0.25 && h.Strong >= 0.25 || h.Coverage >= 0.5 && h.Strong >= 0.1 || h.Coverage >= 0.85
 }
 
 // idf weighs a word by rarity among the measures; words no measure contains
@@ -395,11 +407,16 @@ func answers(h Hit, words int) bool {
 //
 // Words that end in hiragana are mostly verbs, adjectives and adverbs
 // (上がる, 苦しい, うまく): how a question is phrased more than what it is
-// about, so they weigh a quarter.
+// about, so they weigh a quarter. x.idf("") is the weight of a word no
+// measure contains.
 func (x *Index) idf(w string) float64 {
 	idf := math.Log(1 + (float64(x.n)+1)/(float64(x.df[w])+0.5))
-	if r, _ := utf8.DecodeLastRuneInString(w); unicode.Is(unicode.Hiragana, r) {
+	switch r, _ := utf8.DecodeLastRuneInString(w); {
+	case w == "":
+	case unicode.Is(unicode.Hiragana, r):
 		idf *= 0.25
+	case utf8.RuneCountInString(w) == 1:
+		idf *= 0.5 // a lone character (代, 町) says little
 	}
 	return idf
 }
@@ -443,51 +460,51 @@ func (x *Index) insideKnownPhrase(q, trigger string) bool {
 	return false
 }
 
-func (x *Index) corpusHas(phrase string) bool {
-	for _, d := range x.docs {
-		if strings.Contains(d.text, phrase) {
-			return true
-		}
-	}
-	return false
-}
+func (x *Index) corpusHas(phrase string) bool { return x.all.has(phrase) }
 
 // coverage computes the weighted share of question words found in d (all
 // fields, and strong fields). A word that triggered a synonym counts as
 // found when one of the synonym's words is.
-func (x *Index) coverage(d *doc, words []string, exp []Expansion) (all, strong float64) {
-	var total, inAll, inStrong float64
+func (x *Index) coverage(d *doc, words []string, exp []Expansion, inAll, inStrong *presence) (all, strong float64) {
+	var total, sumAll, sumStrong float64
 	for _, w := range words {
 		wt := x.idf(w)
+		for _, e := range exp {
+			// A word a synonym stands for is what the question is about,
+			// whatever its form (値上げ, 後継ぎ).
+			if strings.Contains(e.Trigger, w) || strings.Contains(w, e.Trigger) {
+				wt = max(wt, x.idf(""))
+			}
+		}
 		total += wt
-		a, s := credit(d.all[w] || strings.Contains(d.text, w)), credit(d.strong[w] || strings.Contains(d.strongTx, w))
+		a, s := credit(d.all[w] || inAll.in(d, w)), credit(d.strong[w] || inStrong.in(d, w))
 		for _, e := range exp {
 			if !strings.Contains(e.Trigger, w) && !strings.Contains(w, e.Trigger) {
 				continue
 			}
 			for _, sw := range e.Words {
-				a = max(a, synonymCredit*credit(strings.Contains(d.text, sw)))
-				s = max(s, synonymCredit*credit(strings.Contains(d.strongTx, sw)))
+				a = max(a, synonymCredit*credit(inAll.in(d, sw)))
+				s = max(s, synonymCredit*credit(inStrong.in(d, sw)))
 			}
 		}
-		inAll += a * wt
-		inStrong += s * wt
+		sumAll += a * wt
+		sumStrong += s * wt
 	}
 	if total == 0 {
 		// Only synonyms: covered when one of their words is.
 		for _, e := range exp {
 			for _, sw := range e.Words {
-				if strings.Contains(d.strongTx, sw) {
+				if inStrong.in(d, sw) {
 					return 1, 1
 				}
-				if strings.Contains(d.text, sw) {
+				if inAll.in(d, sw) {
 					all = 1
 				}
 			}
 		}
 		return all, 0
 	}
-	return inAll / total, inStrong / total
+	return sumAll / total, sumStrong / total
 }
 
 func credit(found bool) float64 {

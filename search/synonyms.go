@@ -42,7 +42,8 @@ func ParseSynonyms(text string) (*Synonyms, error) {
 		if ln == "" || strings.HasPrefix(ln, "#") {
 			continue
 		}
-		left, right, ok := strings.Cut(strings.ReplaceAll(ln, "：", ":"), " : ")
+		ln = strings.ReplaceAll(ln, "：", ":")
+		left, right, ok := strings.Cut(ln, " : ")
 		if !ok {
 			left, right, ok = strings.Cut(ln, ":")
 		}
