@@ -12,6 +12,7 @@ import (
 	"math"
 	"sort"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -59,16 +60,19 @@ type Index struct {
 	// all and strong find records containing a string anywhere, or in
 	// their title, keywords and summary.
 	all, strong *textIndex
+	expCache    sync.Map        // synonym word → its terms
+	vocab       map[string]bool // every word of every record
 }
 
 type doc struct {
-	kind, id string
-	edition  int
-	strong   map[string]bool // words of title, keywords and summary
-	all      map[string]bool // words anywhere
-	text     string          // normalised full text, for substring checks
-	strongTx string          // normalised title, keywords and summary
-	body     string          // normalised body
+	kind, id    string
+	edition     int
+	strong      map[string]bool  // words of title, keywords and summary
+	all         map[string]bool  // words anywhere
+	text        string           // normalised full text, for substring checks
+	strongTx    string           // normalised title, keywords and summary
+	strongGrams map[[2]rune]bool // character bigrams of strongTx
+	body        string           // normalised body
 }
 
 // New indexes the corpus's measures, events and contacts. syn may be nil
@@ -102,6 +106,7 @@ func New(c *corpus.Corpus, syn *Synonyms) (*Index, error) {
 		d := &doc{kind: kind, id: id, edition: edition, body: corpus.Normalize(body)}
 		d.strongTx = corpus.Normalize(title + " " + keywords + " " + summary)
 		d.text = d.strongTx + " " + d.body
+		d.strongGrams = runeBigrams(d.strongTx)
 		x.docs[id] = d
 		pending = append(pending, d)
 		m := map[string]any{"kind": kind}
@@ -151,7 +156,11 @@ func New(c *corpus.Corpus, syn *Synonyms) (*Index, error) {
 	}
 	x.all = newTextIndex(pending, func(d *doc) string { return d.text })
 	x.strong = newTextIndex(pending, func(d *doc) string { return d.strongTx })
+	x.vocab = map[string]bool{}
 	for _, d := range pending {
+		for w := range d.all {
+			x.vocab[w] = true
+		}
 		if d.kind == KindMeasure {
 			x.n++
 			for w := range d.all {
@@ -216,14 +225,14 @@ const (
 // characters, not starting or ending in hiragana) that occurs in text, as
 // a share of len(q). Candidate stretches are runs of q's bigrams that all
 // occur in text; only the longest is confirmed by a substring search.
-func phraseShare(q []rune, text string) float64 {
+func phraseShare(q []rune, text string, grams map[[2]rune]bool) float64 {
 	if len(q) < 2 {
 		return 0
 	}
 	best := 0
 	for i := 0; i < len(q)-1; {
 		j := i
-		for j < len(q)-1 && strings.Contains(text, string(q[j:j+2])) {
+		for j < len(q)-1 && grams[[2]rune{q[j], q[j+1]}] {
 			j++
 		}
 		if j == i {
@@ -298,11 +307,19 @@ func (x *Index) Search(ctx context.Context, q Query) (Result, error) {
 	var expWords []string
 	for _, e := range res.Expanded {
 		for _, w := range e.Words {
-			ts, _ := Terms(AnalyzerJA, w)
+			ts := x.expansionTerms(w)
 			expWords = append(expWords, ts...)
 		}
 	}
-	grams := bigramsOf(text)
+	// Character bigrams recover words kagome splits differently from the
+	// document or does not know; words the index knows need none.
+	var unknown []string
+	for _, w := range res.Words {
+		if !x.vocab[w] {
+			unknown = append(unknown, w)
+		}
+	}
+	grams := bigramsOf(strings.Join(unknown, " "))
 	if len(res.Words) == 0 && len(expWords) == 0 {
 		return res, nil
 	}
@@ -314,11 +331,18 @@ func (x *Index) Search(ctx context.Context, q Query) (Result, error) {
 		tq.SetBoost(boost)
 		should = append(should, tq)
 	}
+	// Words go to every field; synonyms and bigrams, which only need to
+	// find the right records, not to rank within long bodies, skip the body
+	// (fewer term searchers: most of a question's cost is here).
+	expWords = uniq(expWords)
 	for _, f := range fields {
 		for _, w := range res.Words {
 			term(w, f.name, f.word)
 		}
-		for _, w := range uniq(expWords) {
+		if f.name == "body" {
+			continue
+		}
+		for _, w := range expWords {
 			term(w, f.name, f.word*expansionWeight)
 		}
 		for _, g := range grams {
@@ -341,7 +365,7 @@ func (x *Index) Search(ctx context.Context, q Query) (Result, error) {
 	if limit <= 0 {
 		limit = 10
 	}
-	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(dq, kq), 30, 0, false)
+	req := bleve.NewSearchRequestOptions(bleve.NewConjunctionQuery(dq, kq), 20, 0, false)
 	sr, err := x.idx.SearchInContext(ctx, req)
 	if err != nil {
 		return res, fmt.Errorf("search: %w", err)
@@ -373,7 +397,8 @@ func (x *Index) Search(ctx context.Context, q Query) (Result, error) {
 		compact = compact[:maxPhraseRunes]
 	}
 	for i := range res.Hits {
-		res.Hits[i].Phrase = phraseShare(compact, x.docs[res.Hits[i].ID].strongTx)
+		d := x.docs[res.Hits[i].ID]
+		res.Hits[i].Phrase = phraseShare(compact, d.strongTx, d.strongGrams)
 	}
 	maxScore := 0.0
 	for _, h := range res.Hits {
@@ -460,6 +485,16 @@ func (x *Index) insideKnownPhrase(q, trigger string) bool {
 	return false
 }
 
+// expansionTerms analyses a synonym's word once and remembers it.
+func (x *Index) expansionTerms(w string) []string {
+	if ts, ok := x.expCache.Load(w); ok {
+		return ts.([]string)
+	}
+	ts, _ := Terms(AnalyzerJA, w)
+	x.expCache.Store(w, ts)
+	return ts
+}
+
 func (x *Index) corpusHas(phrase string) bool { return x.all.has(phrase) }
 
 // coverage computes the weighted share of question words found in d (all
@@ -505,6 +540,15 @@ func (x *Index) coverage(d *doc, words []string, exp []Expansion, inAll, inStron
 		return all, 0
 	}
 	return sumAll / total, sumStrong / total
+}
+
+func runeBigrams(s string) map[[2]rune]bool {
+	rs := []rune(s)
+	out := make(map[[2]rune]bool, len(rs))
+	for i := 0; i+1 < len(rs); i++ {
+		out[[2]rune{rs[i], rs[i+1]}] = true
+	}
+	return out
 }
 
 func credit(found bool) float64 {
