@@ -116,3 +116,56 @@ func TestCorpusFolderAndStrict(t *testing.T) {
 		t.Errorf("bad overlay: code %d %q", code, stderr)
 	}
 }
+
+func TestAskJSONLines(t *testing.T) {
+	out, stderr, code := runCmd(t, "事業承継\n\n次の新現役交流会\n住宅ローンの金利の比較\n問い合わせ先\n", "ask", "--json", "--now", "2023-11-01")
+	if code != 0 {
+		t.Fatalf("code %d: %s", code, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 5 {
+		t.Fatalf("%d lines for 5 questions:\n%s", len(lines), out)
+	}
+	type result struct {
+		Kind, ID, Title, URL, Start, End, Host, Venue, Phone, Email string
+		Score                                                       float64
+	}
+	var rs []struct {
+		Query   string   `json:"query"`
+		Text    string   `json:"text"`
+		Results []result `json:"results"`
+	}
+	for _, l := range lines {
+		var r struct {
+			Query   string   `json:"query"`
+			Text    string   `json:"text"`
+			Results []result `json:"results"`
+		}
+		if err := json.Unmarshal([]byte(l), &r); err != nil {
+			t.Fatalf("%v: %s", err, l)
+		}
+		rs = append(rs, r)
+	}
+	if rs[0].Query != "事業承継" || len(rs[0].Results) == 0 || rs[0].Results[0].Kind != "measure" || !strings.Contains(rs[0].Results[0].Title, "事業承継") || rs[0].Results[0].URL == "" {
+		t.Errorf("事業承継: %+v", rs[0])
+	}
+	if rs[1].Query != "" || rs[1].Results == nil {
+		t.Errorf("an empty line keeps its place and has results []: %+v", rs[1])
+	}
+	if e := rs[2].Results[0]; e.Kind != "event" || e.Start != "2023-11-15" || e.Host != "小松川信用金庫" || e.Venue == "" {
+		t.Errorf("next event: %+v", e)
+	}
+	if len(rs[3].Results) != 0 {
+		t.Errorf("off-topic answered: %+v", rs[3].Results)
+	}
+	if c := rs[4].Results[0]; c.Kind != "contact" || c.Phone != "048-600-0256" || c.Email == "" {
+		t.Errorf("contact: %+v", c)
+	}
+	if _, _, code := runCmd(t, "", "ask", "--now", "2023/11/01", "x"); code != 2 {
+		t.Errorf("bad --now: code %d", code)
+	}
+	out, _, _ = runCmd(t, "", "ask", "--now", "2024-06-01", "事業承継")
+	if !strings.Contains(out, "2023年度版の情報です") || !strings.Contains(out, "事業承継") {
+		t.Errorf("plain text:\n%s", out)
+	}
+}
