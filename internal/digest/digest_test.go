@@ -81,7 +81,7 @@ func TestComposeDates(t *testing.T) {
 		nowants []string
 	}{
 		{"2023-05-22", 7, []string{"2023-05-23"}, []string{"2023-06-08"}},
-		{"2023-05-25", 7, []string{"2023-05-23"}, nil}, // still running: 5/23–5/26
+		{"2023-05-25", 7, []string{"2023-05-23"}, nil},  // still running: 5/23–5/26
 		{"2023-11-27", 14, []string{"2023-12-01"}, nil}, // month-precision ミートアップ 12月予定
 		{"2024-01-29", 14, []string{"2024-02-01", "2024-02-01"}, []string{"2024-02-14"}},
 	} {
