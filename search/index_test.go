@@ -56,8 +56,8 @@ func TestRanking(t *testing.T) {
 		{"M&A", "事業承継支援"},
 		{"跡継ぎがいない", "事業承継支援"},
 		{"海外進出", "グローバル化支援"},
-		{"新やる気補助金", "先導的・先進的な知財支援"},   // a phrase beats the 補助金 synonym
-		{"人材活用ガイドライン", "人的資本経営"},          // a sub-heading names its measure
+		{"新やる気補助金", "先導的・先進的な知財支援"},     // a phrase beats the 補助金 synonym
+		{"人材活用ガイドライン", "人的資本経営"},        // a sub-heading names its measure
 		{"EVシフトに悩む部品メーカー", "自動車サプライヤー"}, // natural sentence + abbreviation
 		{"メルマガ", "メールマガジン"},
 		{"地震や水害への備え", "事業継続力強化計画"},
@@ -123,7 +123,7 @@ func TestPhraseShare(t *testing.T) {
 		{"新やる気補助金", "中小企業知的財産支援事業(新やる気補助金)", 1},
 		{"人材活用ガイドラインとは", "「人材活用ガイドライン」の活用", 10.0 / 12},
 		{"事業承継", "事業再構築", 0.5}, // 事業
-		{"のはが", "のはが", 0},        // hiragana-bounded stretches do not count
+		{"のはが", "のはが", 0},      // hiragana-bounded stretches do not count
 		{"x", "x", 0},
 	} {
 		if got := phraseShare([]rune(tc.q), tc.text, runeBigrams(tc.text)); got < tc.want-1e-9 || got > tc.want+1e-9 {
