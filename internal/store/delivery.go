@@ -167,3 +167,83 @@ func truncate(s string, n int) string {
 	}
 	return s[:n]
 }
+
+// PlanDeliveries records the targets of a period before any is sent, as
+// 'pending' rows with no attempt yet; targets already recorded are left as
+// they are. Planning fixes who gets a period's digest: a sender that stops
+// half-way resumes from the plan, not from a subscriber list that may have
+// changed. It is one transaction.
+func (s *Store) PlanDeliveries(ctx context.Context, period string, targets []string, now time.Time) error {
+	if err := checkDelivery(period, "plan", now); err != nil {
+		return fmt.Errorf("store: plan deliveries: %w", err)
+	}
+	t := formatTime(now)
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		stmt, err := tx.PrepareContext(ctx, s.q(`
+			INSERT INTO deliveries (period, target, status, attempts, last_error, created_at, updated_at)
+			VALUES (?, ?, 'pending', 0, '', ?, ?)
+			ON CONFLICT (period, target) DO NOTHING`))
+		if err != nil {
+			return err
+		}
+		defer stmt.Close()
+		for _, target := range targets {
+			if target == "" {
+				return errors.New("empty target")
+			}
+			if _, err := stmt.ExecContext(ctx, period, target, t, t); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return s.fail(fmt.Sprintf("plan deliveries %s (%d targets)", period, len(targets)), err)
+	}
+	return nil
+}
+
+// FinishDeliveries is FinishDelivery for many targets of one period, in
+// one transaction: 'sent' when sendErr is nil, else 'failed' (a 'sent' row
+// stays 'sent'). Each attempt is counted. Targets that were never planned
+// or begun are created.
+func (s *Store) FinishDeliveries(ctx context.Context, period string, targets []string, now time.Time, sendErr error) error {
+	if err := checkDelivery(period, "batch", now); err != nil {
+		return fmt.Errorf("store: finish deliveries: %w", err)
+	}
+	t := formatTime(now)
+	status, msg := DeliverySent, ""
+	if sendErr != nil {
+		status, msg = DeliveryFailed, truncate(sendErr.Error(), maxErrorBytes)
+	}
+	err := s.write(ctx, func(tx *sql.Tx) error {
+		ins, err := tx.PrepareContext(ctx, s.q(`
+			INSERT INTO deliveries (period, target, status, attempts, last_error, created_at, updated_at)
+			VALUES (?, ?, 'pending', 0, '', ?, ?)
+			ON CONFLICT (period, target) DO NOTHING`))
+		if err != nil {
+			return err
+		}
+		defer ins.Close()
+		upd, err := tx.PrepareContext(ctx, s.q(`
+			UPDATE deliveries SET status = ?, last_error = ?, attempts = attempts + 1, updated_at = ?
+			WHERE period = ? AND target = ? AND status <> 'sent'`))
+		if err != nil {
+			return err
+		}
+		defer upd.Close()
+		for _, target := range targets {
+			if _, err := ins.ExecContext(ctx, period, target, t, t); err != nil {
+				return err
+			}
+			if _, err := upd.ExecContext(ctx, status, msg, t, period, target); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return s.fail(fmt.Sprintf("finish deliveries %s (%d targets)", period, len(targets)), err)
+	}
+	return nil
+}

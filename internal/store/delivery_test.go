@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -144,4 +145,38 @@ func TestFinishDeliveryErrors(t *testing.T) {
 func sameButTime(a, b Delivery) bool {
 	a.UpdatedAt, b.UpdatedAt = time.Time{}, time.Time{}
 	return a == b
+}
+
+func TestPlanAndFinishDeliveries(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openFile(t)
+	now := t0
+	if err := s.PlanDeliveries(ctx, "p", []string{"line:U1", "line:U2", "line:U3"}, now); err != nil {
+		t.Fatal(err)
+	}
+	// Planning again (a restart) keeps what was recorded and adds nothing twice.
+	if err := s.FinishDeliveries(ctx, "p", []string{"line:U1"}, now, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PlanDeliveries(ctx, "p", []string{"line:U1", "line:U2", "line:U3", "line:U4"}, now); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.FinishDeliveries(ctx, "p", []string{"line:U2", "line:U1"}, now, errors.New("boom")); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := s.Deliveries(ctx, "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, d := range ds {
+		got[d.Target] = fmt.Sprintf("%s/%d", d.Status, d.Attempts)
+	}
+	want := map[string]string{"line:U1": "sent/1", "line:U2": "failed/1", "line:U3": "pending/0", "line:U4": "pending/0"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("deliveries %v, want %v", got, want)
+	}
+	if err := s.PlanDeliveries(ctx, "p", []string{""}, now); err == nil {
+		t.Error("an empty target was planned")
+	}
 }
