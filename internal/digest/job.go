@@ -1,0 +1,47 @@
+package digest
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/kanto-renkei/renkei/corpus"
+	"github.com/kanto-renkei/renkei/internal/schedule"
+)
+
+// Job composes and sends the digest of the period starting at a given
+// time. cron only triggers it; renkei digest --send and the start-up
+// catch-up call Run directly.
+type Job struct {
+	Corpus    func() *corpus.Corpus // the corpus answering now
+	Sender    *Sender
+	Days      int
+	SkipEmpty bool
+	Logger    *slog.Logger
+}
+
+// Run sends the digest of the Days days from at. An empty digest is not
+// sent when SkipEmpty is set.
+func (j *Job) Run(ctx context.Context, at time.Time) (Result, error) {
+	d := Compose(j.Corpus(), at, j.Days)
+	log := j.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if d.Empty() && j.SkipEmpty {
+		log.InfoContext(ctx, "digest: nothing in the period; not sent", "period", d.Period())
+		return Result{Period: d.Period()}, nil
+	}
+	return j.Sender.Send(ctx, d)
+}
+
+// Due returns the activation a process starting at now should still
+// honour: the last one before now, if it is at most grace old. The
+// delivery log makes running it again harmless when it did run.
+func Due(s schedule.Schedule, now time.Time, grace time.Duration) (time.Time, bool) {
+	prev, ok := s.Prev(now)
+	if !ok || now.Sub(prev) > grace {
+		return time.Time{}, false
+	}
+	return prev, true
+}
