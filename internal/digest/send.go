@@ -60,7 +60,7 @@ type Sender struct {
 	Channels []string    // Slack channel IDs
 	Metrics  *metrics.Metrics
 	Logger   *slog.Logger
-	Now      func() time.Time                          // nil: time.Now
+	Now      func() time.Time                                 // nil: time.Now
 	Sleep    func(ctx context.Context, d time.Duration) error // nil: a timer
 	// Passes is how many times failed targets are tried in one Send
 	// (default 3), waiting Backoff, then 4×Backoff, … between passes.
