@@ -1,0 +1,156 @@
+package slackbot
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/slack-go/slack"
+
+	"github.com/kanto-renkei/renkei/internal/digest"
+)
+
+// A digest message stays well inside Slack's limits, so that a long
+// period splits into several messages rather than failing.
+const (
+	digestMaxBlocks = 40
+	digestMaxRunes  = 12000
+)
+
+// DigestBlocks renders a digest as the blocks of one or more Slack
+// messages, split so that none breaks Slack's limits.
+func DigestBlocks(d digest.Digest) [][]slack.Block {
+	var out [][]slack.Block
+	for _, m := range digestMessages(d) {
+		out = append(out, m.Blocks)
+	}
+	return out
+}
+
+// PostDigest posts a digest to a channel, about one message a second,
+// each with chat.postMessage's retries. It stops at the first message that
+// cannot be posted and says how many went before it.
+func (a *Adapter) PostDigest(ctx context.Context, channel string, d digest.Digest) error {
+	msgs := digestMessages(d)
+	for i, m := range msgs {
+		if err := a.pace(ctx, channel); err != nil {
+			return fmt.Errorf("slack digest %s: post to %s: %d of %d messages sent: %w", d.Period(), channel, i, len(msgs), err)
+		}
+		if err := a.postMessage(ctx, channel, "", m); err != nil {
+			return fmt.Errorf("slack digest %s: post to %s: %d of %d messages sent: %w", d.Period(), channel, i, len(msgs), err)
+		}
+	}
+	a.log.InfoContext(ctx, "slack digest posted", "period", d.Period(), "channel", channel, "messages", len(msgs))
+	return nil
+}
+
+func digestMessages(d digest.Digest) []message {
+	period := d.From.Format("1月2日") + "～" + d.To.Format("1月2日")
+	title := "連携プログラム 週次ダイジェスト " + period
+	var body []slack.Block
+	if d.Edition > 0 {
+		body = append(body, note(fmt.Sprintf("%d年度版の資料から、この期間の交流会・イベントと期限をお知らせします。", d.Edition)))
+	}
+	if d.Empty() {
+		text := "この期間の交流会・期限はありません。"
+		if d.Next != nil {
+			text += "\n次の予定: *" + escape(d.Next.When()) + "*　" + escape(d.Next.Title)
+		}
+		body = append(body, section(text))
+	}
+	for _, kind := range []string{digest.KindEvent, digest.KindDeadline} {
+		first := true
+		for _, it := range d.Items {
+			if it.Kind != kind {
+				continue
+			}
+			if first {
+				body = append(body, section("*"+escape(digest.Heading(kind))+"*"))
+				first = false
+			}
+			body = append(body, section(itemText(it)))
+		}
+	}
+	if d.Contact.Phone != "" {
+		body = append(body, note("お問い合わせ: "+escape(d.Contact.Name()+" TEL "+d.Contact.Phone)))
+	}
+	if d.Stale != "" {
+		body = append(body, note(escape(d.Stale)))
+	}
+
+	// Split: the first message opens with the title, the others say they
+	// continue it.
+	var msgs []message
+	cur := []slack.Block{header(title)}
+	runes := 0
+	for _, b := range body {
+		n := blockRunes(b)
+		if len(cur) >= digestMaxBlocks || runes+n > digestMaxRunes {
+			msgs = append(msgs, message{Blocks: cur})
+			cur, runes = []slack.Block{note(escape(title) + "（続き）")}, 0
+		}
+		cur = append(cur, b)
+		runes += n
+	}
+	msgs = append(msgs, message{Blocks: cur})
+	for i := range msgs {
+		if i == 0 {
+			msgs[i].Text = limited("", digest.Text(d), maxTextRunes)
+		} else {
+			msgs[i].Text = escape(fmt.Sprintf("%s（続き %d/%d）", title, i+1, len(msgs)))
+		}
+	}
+	return msgs
+}
+
+// itemText is one event or dated limit of a digest.
+func itemText(it digest.Item) string {
+	head := "*" + escape(it.When()) + "*　［" + escape(it.Countdown) + "］" + escape(it.Title)
+	var parts []string
+	if it.Kind == digest.KindEvent {
+		if it.Format != "" {
+			parts = append(parts, "形式: "+it.Format)
+		}
+		if it.Host != "" {
+			parts = append(parts, "主催: "+it.Host)
+		}
+		if it.Venue != "" {
+			parts = append(parts, "会場: "+it.Venue)
+		}
+	} else if it.Measure != "" {
+		parts = append(parts, "施策: "+it.Measure)
+	}
+	var lines []string
+	if len(parts) > 0 {
+		lines = append(lines, escape(strings.Join(parts, " / ")))
+	}
+	if it.URL != "" {
+		lines = append(lines, link(it.URL, "詳細ページ"))
+	}
+	if len(lines) == 0 {
+		return truncateEscaped(head, maxSectionRunes)
+	}
+	// The details are short; the title gives way when the whole is long.
+	tail := "\n" + strings.Join(lines, "\n")
+	return truncateEscaped(head, maxSectionRunes-utf8.RuneCountInString(tail)) + tail
+}
+
+// blockRunes approximates what a block weighs in a message.
+func blockRunes(b slack.Block) int {
+	switch b := b.(type) {
+	case *slack.SectionBlock:
+		if b.Text != nil {
+			return utf8.RuneCountInString(b.Text.Text)
+		}
+	case *slack.ContextBlock:
+		n := 0
+		for _, e := range b.ContextElements.Elements {
+			if t, ok := e.(*slack.TextBlockObject); ok {
+				n += utf8.RuneCountInString(t.Text)
+			}
+		}
+		return n
+	}
+	return 0
+}
