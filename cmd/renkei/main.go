@@ -60,11 +60,13 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"serve", "[--config FILE] [--addr HOST:PORT] [--corpus DIR] [--log-format json|text]", "ボットを起動（HTTP サーバ・コンソール画面・Slack・LINE・週次ダイジェスト）", runServe},
+		{"digest", "[--now YYYY-MM-DD] [--days N] [--json] [--send]", "週次ダイジェストを表示（--send で送信、送信済みの宛先は除く）", runDigest},
 		{"corpus", "[--corpus DIR] [--json] [--strict]", "読み込んだプログラム文書の内容（施策・イベント・期限・連絡先・警告）を表示", runCorpus},
 		{"ask", `[--json] [--now YYYY-MM-DD] ["質問"]`, "質問に答える（質問を省略すると標準入力から1行1問）", runAsk},
 		{"report", "[--config FILE] [--since YYYY-MM-DD] [--json]", "見つからなかった質問・👎の回答・よく聞かれた施策の集計", runReport},
 		{"reload", "[--config FILE] [--addr HOST:PORT]", "起動中のサーバに文書を再読み込みさせる（SIGHUP と同じ）", runReload},
 		{"health", "[--addr HOST:PORT]", "起動中のサーバの /healthz を確認（コンテナの HEALTHCHECK 用）", runHealth},
+		{"loadtest", "[--requests N] [--concurrency C] [--subscribers N]", "開発者向け: 127.0.0.1 で署名付き Webhook とダイジェストの負荷を測る", runLoadtest},
 		{"help", "[COMMAND]", "使い方を表示", nil},
 	}
 }

@@ -2,21 +2,15 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"github.com/kanto-renkei/renkei/bot"
 	"github.com/kanto-renkei/renkei/internal/app"
 	"github.com/kanto-renkei/renkei/internal/config"
-	"github.com/kanto-renkei/renkei/internal/metrics"
-	"github.com/kanto-renkei/renkei/internal/server"
-	"github.com/kanto-renkei/renkei/internal/store"
 	"github.com/kanto-renkei/renkei/search"
 )
 
@@ -105,69 +99,19 @@ func runServe(ctx context.Context, args []string, env *Env) error {
 	}
 	log := newLogger(env.Stderr, cfg)
 	start := time.Now()
-
-	var st *store.Store
-	var rec server.Recorder
-	var qlog app.QuestionLogger
-	if cfg.Store.DSN != "" {
-		st, err = store.Open(ctx, cfg.Store.DSN)
-		if err != nil {
-			return fmt.Errorf("store %s: %w", cfg.Store.DSN, err)
-		}
-		defer func() {
-			if err := st.Close(); err != nil {
-				log.Error("closing the store", "err", err)
-			}
-		}()
-		rec, qlog = st, st
-	} else {
-		log.Info("store disabled: no subscriptions, feedback or report are kept")
-	}
-	m := metrics.New()
-	a, err := app.New(ctx, builder(cfg, log), qlog, m, log)
+	svc, err := newService(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	if p, ok := a.Corpus().Latest(); ok {
-		log.Info("corpus loaded", "edition", p.Edition, "measures", len(a.Corpus().Measures), "events", len(a.Corpus().Events),
-			"warnings", len(a.Corpus().Warnings), "ms", time.Since(start).Milliseconds())
-	}
-	if !cfg.SlackOn() {
-		log.Info("Slack is off: no credentials configured (RENKEI_SLACK_BOT_TOKEN, RENKEI_SLACK_SIGNING_SECRET)")
-	}
-	if !cfg.LINEOn() {
-		log.Info("LINE is off: no credentials configured (RENKEI_LINE_CHANNEL_TOKEN, RENKEI_LINE_CHANNEL_SECRET)")
-	}
-
-	srv := server.New(server.Options{
-		Addr: cfg.Server.Addr, ReadHeaderTimeout: cfg.Server.ReadHeaderTimeout, ReadTimeout: cfg.Server.ReadTimeout,
-		WriteTimeout: cfg.Server.WriteTimeout, IdleTimeout: cfg.Server.IdleTimeout, ShutdownTimeout: cfg.Server.ShutdownTimeout,
-		BodyLimit: cfg.Server.BodyLimit, Console: cfg.ConsoleOn(), ConsoleToken: cfg.Console.Token, DigestDays: cfg.Digest.Days,
-	}, a, rec, m, log, nil, a.Reload)
-
-	// SIGHUP re-reads the corpus; a broken document keeps the old one.
-	hup := make(chan os.Signal, 1)
-	signal.Notify(hup, syscall.SIGHUP)
-	defer signal.Stop(hup)
-	go func() {
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-hup:
-				_ = a.Reload(ctx)
-			}
-		}
-	}()
-
-	err = srv.Run(ctx, func(bound string) {
+	defer svc.Close()
+	err = svc.Run(ctx, func(bound string) {
 		log.Info("renkei serving", "addr", bound, "console", cfg.ConsoleOn(), "store", cfg.Store.DSN != "",
-			"startup_ms", time.Since(start).Milliseconds())
+			"slack", cfg.SlackOn(), "line", cfg.LINEOn(), "startup_ms", time.Since(start).Milliseconds())
 		if cfg.ConsoleOn() {
 			fmt.Fprintf(env.Stderr, "renkei: コンソール画面 http://%s/\n", bound)
 		}
 	})
-	if err != nil && !errors.Is(err, context.Canceled) {
+	if err != nil {
 		return err
 	}
 	log.Info("renkei stopped")
