@@ -169,3 +169,43 @@ func TestAskJSONLines(t *testing.T) {
 		t.Errorf("plain text:\n%s", out)
 	}
 }
+
+func TestDigestCommand(t *testing.T) {
+	out, stderr, code := runCmd(t, "", "digest", "--now", "2023-10-01", "--days", "30", "--json")
+	if code != 0 {
+		t.Fatalf("code %d: %s", code, stderr)
+	}
+	var d struct {
+		From, To string
+		Edition  int
+		Items    []struct{ Kind, Title, Start, End, Precision, Host, Venue, URL, Measure string }
+	}
+	if err := json.Unmarshal([]byte(out), &d); err != nil {
+		t.Fatal(err)
+	}
+	if d.From != "2023-10-01" || d.To != "2023-10-30" || d.Edition != 2023 || len(d.Items) == 0 {
+		t.Fatalf("%+v", d)
+	}
+	if it := d.Items[0]; it.Kind != "event" || it.Start != "2023-10-04" || it.End != "2023-10-05" || it.Host != "大東京信用組合" || it.URL == "" || it.Measure == "" {
+		t.Errorf("first item %+v", it)
+	}
+	for _, it := range d.Items {
+		if it.Start == "2023-11-15" {
+			t.Errorf("11/15 is outside the period: %+v", it)
+		}
+	}
+	text, _, code := runCmd(t, "", "digest", "--now", "2023-10-01", "--days", "30")
+	if code != 0 || !strings.Contains(text, "あと3日") || !strings.Contains(text, "大東京信用組合") {
+		t.Errorf("text digest:\n%s", text)
+	}
+	// --send without anywhere to send explains itself.
+	var buf bytes.Buffer
+	env := &Env{Stdin: strings.NewReader(""), Stdout: &buf, Stderr: &buf, Getenv: func(k string) string {
+		return map[string]string{"RENKEI_STORE_DSN": filepath.Join(t.TempDir(), "db")}[k]
+	}}
+	err := run(context.Background(), []string{"digest", "--send", "--now", "2023-10-01"}, env)
+	var ee *exitError
+	if !errors.As(err, &ee) || ee.code != 1 || !strings.Contains(ee.msg, "送信先がありません") {
+		t.Errorf("--send without targets: %v %s", err, buf.String())
+	}
+}

@@ -373,4 +373,4 @@ func RetryKey(period, group string, chunk int) string {
 }
 
 // ErrNoTargets is returned by a job with nowhere to send.
-var ErrNoTargets = errors.New("digest: no Slack channels and no LINE subscribers configured")
+var ErrNoTargets = errors.New("ダイジェストの送信先がありません（digest.slack_channels も LINE も設定されていません）")
