@@ -155,60 +155,83 @@ func runLoadtest(ctx context.Context, args []string, env *Env) error {
 	drain(svc)
 	g0, m0 := snapshot()
 
-	lat := make([]time.Duration, *n)
-	var failures atomic.Int64
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	start := time.Now()
-	for w := 0; w < *conc; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= *n {
-					return
-				}
-				req, err := request(i)
-				if err != nil {
-					failures.Add(1)
-					continue
-				}
-				t := time.Now()
-				resp, err := client.Do(req)
-				lat[i] = time.Since(t)
-				if err != nil {
-					failures.Add(1)
-					continue
-				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
-					failures.Add(1)
-				}
-			}
-		}()
+	type round struct {
+		lat            []time.Duration
+		failures       int64
+		elapsed, drain time.Duration
+		goroutines     int
+		heap           runtime.MemStats
+		posts, replies int64
 	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	drain(svc)
-	processed := time.Since(start)
-	client.CloseIdleConnections()
-	time.Sleep(200 * time.Millisecond) // let idle server connections close
-	g1, m1 := snapshot()
+	webhooks := func(offset int) round {
+		r := round{lat: make([]time.Duration, *n)}
+		var failures, next atomic.Int64
+		var wg sync.WaitGroup
+		p0, l0 := slackPosts.Load(), lineReplies.Load()
+		start := time.Now()
+		for w := 0; w < *conc; w++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					i := int(next.Add(1) - 1)
+					if i >= *n {
+						return
+					}
+					req, err := request(offset + i)
+					if err != nil {
+						failures.Add(1)
+						continue
+					}
+					t := time.Now()
+					resp, err := client.Do(req)
+					r.lat[i] = time.Since(t)
+					if err != nil {
+						failures.Add(1)
+						continue
+					}
+					_, _ = io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+					if resp.StatusCode != http.StatusOK {
+						failures.Add(1)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		r.elapsed = time.Since(start)
+		drain(svc)
+		r.drain = time.Since(start)
+		client.CloseIdleConnections()
+		time.Sleep(200 * time.Millisecond) // let idle server connections close
+		r.goroutines, r.heap = snapshot()
+		r.failures = failures.Load()
+		r.posts, r.replies = slackPosts.Load()-p0, lineReplies.Load()-l0
+		sort.Slice(r.lat, func(i, j int) bool { return r.lat[i] < r.lat[j] })
+		return r
+	}
+	first := webhooks(0)
+	second := webhooks(*n) // new event ids: what a second burst leaves behind
 
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
-	pct := func(p float64) time.Duration { return lat[min(len(lat)-1, int(p*float64(len(lat))))] }
 	w := env.Stdout
-	fmt.Fprintf(w, "## Webhooks (%d: half Slack events, half LINE messages; %d concurrent; Go %s, %d CPUs)\n\n", *n, *conc, runtime.Version(), runtime.NumCPU())
-	fmt.Fprintf(w, "| metric | value |\n| --- | --- |\n")
-	fmt.Fprintf(w, "| throughput (acknowledged) | %.0f webhooks/s |\n", float64(*n)/elapsed.Seconds())
-	fmt.Fprintf(w, "| ack latency p50 / p99 / max | %.2f ms / %.2f ms / %.2f ms |\n", ms(pct(0.50)), ms(pct(0.99)), ms(lat[len(lat)-1]))
-	fmt.Fprintf(w, "| non-200 or failed requests | %d |\n", failures.Load())
-	fmt.Fprintf(w, "| all answered and posted after | %.2f s (Slack posts %d, LINE replies %d) |\n", processed.Seconds(), slackPosts.Load(), lineReplies.Load())
-	fmt.Fprintf(w, "| goroutines before → after | %d → %d |\n", g0, g1)
-	fmt.Fprintf(w, "| heap in use before → after (after GC) | %.1f MB → %.1f MB |\n", mb(m0.HeapInuse), mb(m1.HeapInuse))
-	fmt.Fprintf(w, "| process RSS-ish (Sys) after | %.1f MB |\n\n", mb(m1.Sys))
+	fmt.Fprintf(w, "## Webhooks (%d a round: half Slack events, half LINE messages; %d concurrent; Go %s, %d CPUs)\n\n", *n, *conc, runtime.Version(), runtime.NumCPU())
+	fmt.Fprintf(w, "| metric | round 1 | round 2 |\n| --- | --- | --- |\n")
+	row := func(name string, f func(r round) string) {
+		fmt.Fprintf(w, "| %s | %s | %s |\n", name, f(first), f(second))
+	}
+	pct := func(r round, p float64) time.Duration { return r.lat[min(len(r.lat)-1, int(p*float64(len(r.lat))))] }
+	row("throughput (acknowledged)", func(r round) string { return fmt.Sprintf("%.0f webhooks/s", float64(*n)/r.elapsed.Seconds()) })
+	row("ack latency p50 / p99 / max", func(r round) string {
+		return fmt.Sprintf("%.2f / %.2f / %.2f ms", ms(pct(r, 0.50)), ms(pct(r, 0.99)), ms(r.lat[len(r.lat)-1]))
+	})
+	row("non-200 or failed requests", func(r round) string { return fmt.Sprint(r.failures) })
+	row("all answered and posted after", func(r round) string {
+		return fmt.Sprintf("%.2f s (Slack posts %d, LINE replies %d)", r.drain.Seconds(), r.posts, r.replies)
+	})
+	row("goroutines after (before: "+fmt.Sprint(g0)+")", func(r round) string { return fmt.Sprint(r.goroutines) })
+	row(fmt.Sprintf("heap in use after GC (before: %.1f MB)", mb(m0.HeapInuse)), func(r round) string { return fmt.Sprintf("%.1f MB", mb(r.heap.HeapInuse)) })
+	row("memory obtained from the OS (Sys)", func(r round) string { return fmt.Sprintf("%.1f MB", mb(r.heap.Sys)) })
+	fmt.Fprintln(w)
 
 	if *subs > 0 {
 		now := time.Date(2023, 10, 1, 9, 0, 0, 0, corpus.Tokyo)

@@ -64,7 +64,7 @@ type Config struct {
 	HTTPClient *http.Client // default: a client with a 15 s timeout
 
 	Workers   int // events processed at once, default 4; one user's events stay in order
-	QueueSize int // events waiting per worker, default 64; beyond it the webhook answers 503
+	QueueSize int // events waiting per worker, default 1024; beyond it the webhook answers 503
 
 	Retries int           // retries of a call that got 429, 5xx or no answer; default 3, -1 for none
 	Backoff time.Duration // first wait between tries, doubled each time; default 1 s
@@ -145,7 +145,7 @@ func New(cfg Config, asker Asker, st Store, m *metrics.Metrics, log *slog.Logger
 		cfg.Workers = 4
 	}
 	if cfg.QueueSize <= 0 {
-		cfg.QueueSize = 64
+		cfg.QueueSize = 1024
 	}
 	switch {
 	case cfg.Retries == 0:

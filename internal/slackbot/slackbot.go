@@ -58,7 +58,8 @@ type Options struct {
 	Now      func() time.Time // nil: time.Now
 
 	HTTPTimeout time.Duration // per API request; default 10 s
-	MaxInFlight int           // answers being made or posted at once; default 64
+	MaxInFlight int           // answers accepted and not yet posted (queued or running); default 4096
+	Workers     int           // answers made and posted at once; default 4 (the rest wait their turn)
 	MaxAttempts int           // tries of one API call; default 4
 	// Sleep waits between retries and paced posts; nil waits on a timer.
 	// It returns ctx.Err() when ctx ends first.
@@ -67,7 +68,8 @@ type Options struct {
 
 const (
 	defaultHTTPTimeout = 10 * time.Second
-	defaultMaxInFlight = 64
+	defaultMaxInFlight = 4096
+	defaultWorkers     = 4
 	defaultMaxAttempts = 4
 	// jobTimeout bounds one asynchronous answer, retries included.
 	jobTimeout = 3 * time.Minute
@@ -93,7 +95,11 @@ type Adapter struct {
 	mu     sync.Mutex
 	closed bool
 	wg     sync.WaitGroup
-	slots  chan struct{}
+	slots  chan struct{} // accepted answers (queued or running)
+	// running bounds the answers being worked on at once, so that a burst
+	// queues instead of competing with the webhooks' acknowledgements
+	// for the CPU.
+	running chan struct{}
 
 	seen *dedupe
 	self atomic.Pointer[identity]
@@ -125,6 +131,9 @@ func New(opts Options) (*Adapter, error) {
 	}
 	if opts.MaxInFlight <= 0 {
 		opts.MaxInFlight = defaultMaxInFlight
+	}
+	if opts.Workers <= 0 {
+		opts.Workers = defaultWorkers
 	}
 	if opts.MaxAttempts <= 0 {
 		opts.MaxAttempts = defaultMaxAttempts
@@ -161,6 +170,7 @@ func New(opts Options) (*Adapter, error) {
 		base:     base,
 		cancel:   cancel,
 		slots:    make(chan struct{}, opts.MaxInFlight),
+		running:  make(chan struct{}, opts.Workers),
 		seen:     newDedupe(dedupeTTL, dedupeMax),
 		nextPost: map[string]time.Time{},
 	}
@@ -254,6 +264,12 @@ func (a *Adapter) spawn(what string, job func(ctx context.Context)) bool {
 				a.log.Error("panic in slack handler", "what", what, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 			}
 		}()
+		select {
+		case a.running <- struct{}{}:
+			defer func() { <-a.running }()
+		case <-a.base.Done():
+			return
+		}
 		ctx, cancel := context.WithTimeout(a.base, jobTimeout)
 		defer cancel()
 		job(ctx)
