@@ -214,6 +214,9 @@ func (b *Bot) route(ctx context.Context, q string, now time.Time) Reply {
 	case helpRe.MatchString(nq):
 		return b.help()
 	}
+	if term := b.offTopicTerm(nq); term != "" {
+		return b.refuseOffTopic(ctx, q, term, now)
+	}
 	withoutMagazine := strings.NewReplacer("メールマガジン", "", "メルマガ", "").Replace(nq)
 	if inst := b.findInstitution(nq); inst != "" {
 		return b.institution(ctx, inst, nq, now)
@@ -226,9 +229,6 @@ func (b *Bot) route(ctx context.Context, q string, now time.Time) Reply {
 	}
 	if deadlineRe.MatchString(nq) {
 		return b.deadlines(ctx, q, now)
-	}
-	if term := b.offTopicTerm(nq); term != "" {
-		return b.refuseOffTopic(ctx, q, term, now)
 	}
 	return b.measures(ctx, q, now)
 }
@@ -296,7 +296,30 @@ func (b *Bot) findInstitution(nq string) string {
 
 var bankAbbrev = regexp.MustCompile(`(信金|信組)($|[^\p{Han}])`)
 
+//go:embed aliases.txt
+var aliasesTxt string
+
+// aliases are institutions' short names and the document's names.
+var aliases = func() [][2]string {
+	var out [][2]string
+	for _, ln := range strings.Split(aliasesTxt, "\n") {
+		short, name, ok := strings.Cut(ln, "=")
+		if ln = strings.TrimSpace(ln); !ok || strings.HasPrefix(ln, "#") {
+			continue
+		}
+		out = append(out, [2]string{corpus.Normalize(short), corpus.Normalize(name)})
+	}
+	return out
+}()
+
+// expandBankAbbrev writes institutions' short names out in full: aliases,
+// then …信金 → …信用金庫 and …信組 → …信用組合.
 func expandBankAbbrev(s string) string {
+	for _, a := range aliases {
+		if strings.Contains(s, a[0]) && !strings.Contains(s, a[1]) {
+			s = strings.ReplaceAll(s, a[0], a[1])
+		}
+	}
 	return bankAbbrev.ReplaceAllStringFunc(s, func(m string) string {
 		return strings.NewReplacer("信金", "信用金庫", "信組", "信用組合").Replace(m)
 	})

@@ -232,3 +232,20 @@ func TestOffTopicLexicon(t *testing.T) {
 		}
 	}
 }
+
+func TestInstitutionAliases(t *testing.T) {
+	b := newBot(t)
+	for _, tc := range []struct{ q, now, want string }{
+		{"全信組連が主催する新現役交流会", "2023-12-01", "2024-02-20"},
+		{"城南信金の交流会", "2023-04-01", "2023-06-08"},
+		{"しず焼津信金の交流会", "2023-04-01", "2023-09-01"},
+	} {
+		r := b.Answer(context.Background(), tc.q, day(tc.now))
+		if len(r.Cards) == 0 || r.Cards[0].Event == nil || r.Cards[0].Event.Start.Format("2006-01-02") != tc.want {
+			t.Errorf("%q: %s", tc.q, r.Text)
+		}
+	}
+	if r := b.Answer(context.Background(), "第四北越の取組", day("2023-11-01")); r.Intent != bot.IntentInstitution {
+		t.Errorf("第四北越: %s", r.Intent)
+	}
+}
