@@ -49,14 +49,17 @@ func renkeiBinary(t *testing.T) string {
 // record what they accepted. LINE's retry keys are honoured as the real
 // API does: a key seen before answers 409 and delivers nothing.
 type fakePlatforms struct {
-	mu         sync.Mutex
-	slackPosts map[string]int // channel → chat.postMessage calls
-	lineGot    map[string]int // user → deliveries
-	keys       map[string]bool
-	multicasts int
-	hangAt     int           // the multicast call that delivers, then hangs
-	hung       chan struct{} // closed when it hangs
-	release    chan struct{}
+	mu          sync.Mutex
+	slackPosts  map[string]int // channel → chat.postMessage calls
+	lineGot     map[string]int // user → deliveries
+	keys        map[string]bool
+	multicasts  int
+	hangAt      int // the multicast call that delivers, then hangs
+	slackHangAt int // the chat.postMessage call that posts, then hangs
+	slackCalls  int
+	history     map[string][]string // channel → metadata of posted messages
+	hung        chan struct{}       // closed when it hangs
+	release     chan struct{}
 }
 
 func newFakePlatforms() *fakePlatforms {
@@ -72,16 +75,33 @@ func (f *fakePlatforms) slack() http.Handler {
 		case strings.HasSuffix(r.URL.Path, "/auth.test"):
 			fmt.Fprint(w, `{"ok":true,"user_id":"UBOT","bot_id":"BBOT","team_id":"T1"}`)
 		case strings.HasSuffix(r.URL.Path, "/chat.postMessage"):
-			ch := r.Form.Get("channel")
-			if ch == "" { // JSON body
-				var v struct{ Channel string }
-				_ = json.NewDecoder(r.Body).Decode(&v)
-				ch = v.Channel
-			}
+			ch, meta := r.Form.Get("channel"), r.Form.Get("metadata")
 			f.mu.Lock()
 			f.slackPosts[ch]++
+			if f.history == nil {
+				f.history = map[string][]string{}
+			}
+			if meta != "" {
+				f.history[ch] = append(f.history[ch], meta)
+			}
+			f.slackCalls++
+			n := f.slackCalls
 			f.mu.Unlock()
+			if n == f.slackHangAt {
+				close(f.hung) // posted; the sender is killed before it hears back
+				<-f.release
+				return
+			}
 			fmt.Fprintf(w, `{"ok":true,"channel":%q,"ts":"1700000000.000100"}`, ch)
+		case strings.HasSuffix(r.URL.Path, "/conversations.history"):
+			// What Slack keeps: the messages with their metadata.
+			f.mu.Lock()
+			var msgs []string
+			for _, m := range f.history[r.Form.Get("channel")] {
+				msgs = append(msgs, `{"type":"message","ts":"1700000000.000100","metadata":`+m+`}`)
+			}
+			f.mu.Unlock()
+			fmt.Fprintf(w, `{"ok":true,"messages":[%s],"has_more":false}`, strings.Join(msgs, ","))
 		default:
 			fmt.Fprint(w, `{"ok":true}`)
 		}
@@ -134,9 +154,14 @@ func TestDigestCrashResumesExactlyOnce(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and kills the binary")
 	}
+	t.Run("killed during the LINE multicasts", func(t *testing.T) { digestCrash(t, func(f *fakePlatforms) { f.hangAt = 2 }) })
+	t.Run("killed during the Slack posts", func(t *testing.T) { digestCrash(t, func(f *fakePlatforms) { f.slackHangAt = 2 }) })
+}
+
+func digestCrash(t *testing.T, setup func(*fakePlatforms)) {
 	bin := renkeiBinary(t)
 	f := newFakePlatforms()
-	f.hangAt = 2
+	setup(f)
 	slackSrv := httptest.NewServer(f.slack())
 	defer slackSrv.Close()
 	lineSrv := httptest.NewServer(f.line())
@@ -177,7 +202,7 @@ func TestDigestCrashResumesExactlyOnce(t *testing.T) {
 	case <-f.hung:
 	case <-time.After(60 * time.Second):
 		first.Process.Kill()
-		t.Fatalf("the sender never reached the second multicast:\n%s", out1.String())
+		t.Fatalf("the sender never reached the point of the kill:\n%s", out1.String())
 	}
 	if err := first.Process.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -202,8 +227,16 @@ func TestDigestCrashResumesExactlyOnce(t *testing.T) {
 			t.Errorf("Slack channel %s got nothing", ch)
 		}
 	}
-	posts := f.slackPosts["C1"]
-	if f.slackPosts["C2"] != posts {
+	for ch, metas := range f.history {
+		seen := map[string]bool{}
+		for _, m := range metas {
+			if seen[m] {
+				t.Errorf("channel %s got the digest part %s twice", ch, m)
+			}
+			seen[m] = true
+		}
+	}
+	if f.slackPosts["C1"] != f.slackPosts["C2"] {
 		t.Errorf("channels got different numbers of messages: %v", f.slackPosts)
 	}
 	if !strings.Contains(string(out2), "送信") {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"github.com/slack-go/slack"
@@ -28,21 +29,68 @@ func DigestBlocks(d digest.Digest) [][]slack.Block {
 	return out
 }
 
+// digestEvent is the metadata event type that marks renkei's digest
+// messages, so that a resumed delivery can see what is already there.
+const digestEvent = "renkei_digest"
+
 // PostDigest posts a digest to a channel, about one message a second,
-// each with chat.postMessage's retries. It stops at the first message that
-// cannot be posted and says how many went before it.
+// each with chat.postMessage's retries. Each message carries metadata
+// (period and part); parts already in the channel's recent history are
+// not posted again, so a delivery that died between posting and
+// recording does not repeat itself. Reading the history needs the
+// channels:history (or groups:history) scope; without it the parts are
+// posted (logged). It stops at the first message that cannot be posted
+// and says how many went before it.
 func (a *Adapter) PostDigest(ctx context.Context, channel string, d digest.Digest) error {
 	msgs := digestMessages(d)
+	period := d.Period()
+	posted := a.postedParts(ctx, channel, period)
 	for i, m := range msgs {
-		if err := a.pace(ctx, channel); err != nil {
-			return fmt.Errorf("slack digest %s: post to %s: %d of %d messages sent: %w", d.Period(), channel, i, len(msgs), err)
+		if posted[i] {
+			a.log.InfoContext(ctx, "slack digest part already in the channel; not posted again", "period", period, "channel", channel, "part", i)
+			continue
 		}
-		if err := a.postMessage(ctx, channel, "", m); err != nil {
-			return fmt.Errorf("slack digest %s: post to %s: %d of %d messages sent: %w", d.Period(), channel, i, len(msgs), err)
+		if err := a.pace(ctx, channel); err != nil {
+			return fmt.Errorf("slack digest %s: post to %s: %d of %d messages sent: %w", period, channel, i, len(msgs), err)
+		}
+		meta := slack.SlackMetadata{EventType: digestEvent, EventPayload: map[string]any{"period": period, "part": i, "parts": len(msgs)}}
+		if err := a.postMessage(ctx, channel, "", m, slack.MsgOptionMetadata(meta)); err != nil {
+			return fmt.Errorf("slack digest %s: post to %s: %d of %d messages sent: %w", period, channel, i, len(msgs), err)
 		}
 	}
-	a.log.InfoContext(ctx, "slack digest posted", "period", d.Period(), "channel", channel, "messages", len(msgs))
+	a.log.InfoContext(ctx, "slack digest posted", "period", period, "channel", channel, "messages", len(msgs))
 	return nil
+}
+
+// postedParts reads the channel's last week of messages for this
+// period's digest parts. On any error it returns none (and logs): posting
+// again is then the lesser evil than not posting.
+func (a *Adapter) postedParts(ctx context.Context, channel, period string) map[int]bool {
+	parts := map[int]bool{}
+	oldest := fmt.Sprintf("%d", a.now().Add(-8*24*time.Hour).Unix())
+	var hist *slack.GetConversationHistoryResponse
+	err := a.retry(ctx, "conversations.history", []any{"channel", channel}, func(ctx context.Context) error {
+		var err error
+		hist, err = a.api.GetConversationHistoryContext(ctx, &slack.GetConversationHistoryParameters{
+			ChannelID: channel, Oldest: oldest, Limit: 200, IncludeAllMetadata: true})
+		return err
+	})
+	if err != nil {
+		a.log.WarnContext(ctx, "slack digest: channel history unreadable; posting without checking for an earlier delivery", "channel", channel, "err", err)
+		return parts
+	}
+	for _, m := range hist.Messages {
+		if m.Metadata.EventType != digestEvent || fmt.Sprint(m.Metadata.EventPayload["period"]) != period {
+			continue
+		}
+		switch v := m.Metadata.EventPayload["part"].(type) {
+		case float64:
+			parts[int(v)] = true
+		case int:
+			parts[v] = true
+		}
+	}
+	return parts
 }
 
 func digestMessages(d digest.Digest) []message {

@@ -29,12 +29,12 @@ const (
 
 // postMessage sends m to a channel (in a thread when threadTS is set)
 // with chat.postMessage, retrying rate limits, server errors and timeouts.
-func (a *Adapter) postMessage(ctx context.Context, channel, threadTS string, m message) error {
-	opts := []slack.MsgOption{
+func (a *Adapter) postMessage(ctx context.Context, channel, threadTS string, m message, extra ...slack.MsgOption) error {
+	opts := append([]slack.MsgOption{
 		slack.MsgOptionText(m.Text, false),
 		slack.MsgOptionBlocks(m.Blocks...),
 		slack.MsgOptionDisableLinkUnfurl(),
-	}
+	}, extra...)
 	if threadTS != "" {
 		opts = append(opts, slack.MsgOptionTS(threadTS))
 	}
