@@ -466,8 +466,19 @@ func (x *Index) insideKnownPhrase(q, trigger string) bool {
 	rs := []rune(q)
 	start := utf8.RuneCountInString(q[:i])
 	end := start + utf8.RuneCountInString(trigger)
-	for l := max(0, start-6); l <= start; l++ {
-		for r := end; r <= min(len(rs), end+6); r++ {
+	// A stretch the corpus contains has every sub-stretch in it too, so
+	// the extensions are grown one character at a time and stop at the
+	// first miss: usually two look-ups, not every pair of ends.
+	left := start
+	for left > 0 && start-left < 6 && x.corpusHas(string(rs[left-1:end])) {
+		left--
+	}
+	right := end
+	for right < len(rs) && right-end < 6 && x.corpusHas(string(rs[start:right+1])) {
+		right++
+	}
+	for l := left; l <= start; l++ {
+		for r := end; r <= right; r++ {
 			if l == start && r == end {
 				continue
 			}
