@@ -28,6 +28,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"unicode"
 	"unicode/utf8"
 
@@ -313,29 +314,60 @@ func (kagomeTokenizer) Tokenize(input []byte) analysis.TokenStream {
 			}
 			j += size
 		}
-		for _, tk := range k.Analyze(s[i:j], tokenizer.Search) {
-			if tk.Class == tokenizer.DUMMY || tk.Surface == "" {
-				continue
-			}
-			pos := tk.POS()
-			if kagomeDropPOS(pos) {
-				continue
-			}
-			term := tk.Surface
-			if pos[0] == "動詞" || pos[0] == "形容詞" {
-				if bf := baseForm(tk); bf != "" {
-					term = bf
-				}
-			}
-			if kagomeStopWords[term] || !hasLetterOrNumber(term) {
-				continue
-			}
-			start := i + tk.Position
-			emit(start, start+len(tk.Surface), term, wordType(tk.Surface))
+		for _, w := range segmentWords(k, s[i:j]) {
+			emit(i+w.start, i+w.end, w.term, w.typ)
 		}
 		i = j
 	}
 	return ts
+}
+
+// segWord is one kept word of a segment, offsets relative to the segment.
+type segWord struct {
+	start, end int
+	term       string
+	typ        analysis.TokenType
+}
+
+// segmentCache, while an index is being built, remembers the words of
+// every segment analysed: the same lines come back in several fields and
+// in the coverage sets, and kagome is most of the build's cost. It is nil
+// otherwise, so queries never grow it.
+var segmentCache atomic.Pointer[sync.Map]
+
+// segmentWords runs kagome over one segment (no separators, no ASCII
+// words) and keeps the words the analyser indexes.
+func segmentWords(k *tokenizer.Tokenizer, seg string) []segWord {
+	cache := segmentCache.Load()
+	if cache != nil {
+		if ws, ok := cache.Load(seg); ok {
+			return ws.([]segWord)
+		}
+	}
+	var out []segWord
+	for _, tk := range k.Analyze(seg, tokenizer.Search) {
+		if tk.Class == tokenizer.DUMMY || tk.Surface == "" {
+			continue
+		}
+		pos := tk.POS()
+		if kagomeDropPOS(pos) {
+			continue
+		}
+		term := tk.Surface
+		if pos[0] == "動詞" || pos[0] == "形容詞" {
+			if bf := baseForm(tk); bf != "" {
+				term = bf
+			}
+		}
+		if kagomeStopWords[term] || !hasLetterOrNumber(term) {
+			continue
+		}
+		out = append(out, segWord{start: tk.Position, end: tk.Position + len(tk.Surface), term: term, typ: wordType(tk.Surface)})
+	}
+	if cache != nil {
+		cache.Store(seg, out)
+	}
+	return out
 }
 
 // ngramTokenizer is the TokenizerNgram tokenizer.

@@ -75,6 +75,9 @@ type doc struct {
 	body        string           // normalised body
 }
 
+// buildMu serialises index builds (reloads are rare).
+var buildMu sync.Mutex
+
 // New indexes the corpus's measures, events and contacts. syn may be nil
 // (no expansion).
 func New(c *corpus.Corpus, syn *Synonyms) (*Index, error) {
@@ -95,6 +98,12 @@ func New(c *corpus.Corpus, syn *Synonyms) (*Index, error) {
 	}
 	im.DefaultMapping = dm
 	im.DefaultAnalyzer = AnalyzerJA
+	// Remember analysed segments while building (see segmentCache); only
+	// one build uses the cache at a time.
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	segmentCache.Store(&sync.Map{})
+	defer segmentCache.Store(nil)
 	idx, err := bleve.NewUsing("", im, scorch.Name, scorch.Name, nil)
 	if err != nil {
 		return nil, fmt.Errorf("search: new index: %w", err)
@@ -137,7 +146,8 @@ func New(c *corpus.Corpus, syn *Synonyms) (*Index, error) {
 		}
 	}
 	// The coverage word sets are analysed while bleve indexes: both are
-	// kagome-bound and the machine has more than one core.
+	// kagome-bound, the machine has more than one core, and each finds in
+	// the segment cache what the other has analysed already.
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
