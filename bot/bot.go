@@ -224,7 +224,10 @@ func (b *Bot) route(ctx context.Context, q string, now time.Time) Reply {
 	if contactRe.MatchString(withoutMagazine) {
 		return b.contact(ctx, q, now)
 	}
-	if eventWordRe.MatchString(nq) && (timeWordRe.MatchString(nq) || b.namesEvent(nq)) {
+	// A schedule question: a series (交流会, ミートアップ) with a time word or
+	// an event's name, or an event's name with a time word
+	// (「ディープテック特集はいつ」).
+	if ev, when := eventWordRe.MatchString(nq), timeWordRe.MatchString(nq); ev && when || (ev || when) && b.namesEvent(nq) {
 		return b.events(nq, "", now)
 	}
 	if deadlineRe.MatchString(nq) {

@@ -71,6 +71,8 @@ func TestIntents(t *testing.T) {
 		{"次の新現役交流会", "2023-11-01", bot.IntentEvents, "2023-11-15"},
 		{"今度のミートアップはいつ", "2023-11-01", bot.IntentEvents, "2023-12-01"},
 		{"城南信金の交流会", "2023-04-01", bot.IntentEvents, "2023-06-08"},
+		{"ディープテック特集はいつ", "2023-09-01", bot.IntentEvents, "2023-10-19"},
+		{"スタートアップ", "2023-09-01", bot.IntentAnswer, "スタートアップ支援拠点との連携"},
 		{"12月の交流会", "2023-04-01", bot.IntentNotFound, ""},
 		{"2月の新現役交流会", "2023-04-01", bot.IntentEvents, "2024-02-01"},
 		{"次の新現役交流会", "2024-04-01", bot.IntentEvents, "2024-03-08"}, // nothing ahead: latest past
