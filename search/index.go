@@ -72,6 +72,7 @@ type doc struct {
 	text        string           // normalised full text, for substring checks
 	strongTx    string           // normalised title, keywords and summary
 	strongGrams map[[2]rune]bool // character bigrams of strongTx
+	allGrams    map[[2]rune]bool // character bigrams of text
 	body        string           // normalised body
 }
 
@@ -116,6 +117,7 @@ func New(c *corpus.Corpus, syn *Synonyms) (*Index, error) {
 		d.strongTx = corpus.Normalize(title + " " + keywords + " " + summary)
 		d.text = d.strongTx + " " + d.body
 		d.strongGrams = runeBigrams(d.strongTx)
+		d.allGrams = runeBigrams(d.text)
 		x.docs[id] = d
 		pending = append(pending, d)
 		m := map[string]any{"kind": kind}
@@ -222,13 +224,15 @@ type Hit struct {
 	// in its title, keywords or summary. Both are in [0, 1].
 	Coverage, Strong float64
 	// Phrase is the share of the question found verbatim, as one stretch,
-	// in the record's title, keywords or summary.
-	Phrase float64
+	// in the record's title, keywords or summary; PhraseAnywhere the same
+	// in its whole text (信用保証協会 in a table of the body).
+	Phrase, PhraseAnywhere float64
 }
 
 const (
-	maxPhraseRunes = 48
-	phraseBonus    = 1.5
+	maxPhraseRunes      = 48
+	phraseBonus         = 1.5
+	phraseAnywhereBonus = 0.75
 )
 
 // phraseShare returns the length of the longest stretch of q (at least two
@@ -409,13 +413,15 @@ func (x *Index) Search(ctx context.Context, q Query) (Result, error) {
 	for i := range res.Hits {
 		d := x.docs[res.Hits[i].ID]
 		res.Hits[i].Phrase = phraseShare(compact, d.strongTx, d.strongGrams)
+		res.Hits[i].PhraseAnywhere = phraseShare(compact, d.text, d.allGrams)
 	}
 	maxScore := 0.0
 	for _, h := range res.Hits {
 		maxScore = max(maxScore, h.Score)
 	}
 	rank := func(h Hit) float64 {
-		return (0.3 + 0.7*h.Score/maxScore) * (0.1 + h.Coverage) * (0.8 + 0.2*h.Strong) * (1 + phraseBonus*h.Phrase)
+		return (0.3 + 0.7*h.Score/maxScore) * (0.1 + h.Coverage) * (0.1 + h.Coverage) * (0.8 + 0.2*h.Strong) *
+			(1 + phraseBonus*h.Phrase + phraseAnywhereBonus*h.PhraseAnywhere)
 	}
 	sort.SliceStable(res.Hits, func(i, j int) bool { return rank(res.Hits[i]) > rank(res.Hits[j]) })
 	for i := range res.Hits {
