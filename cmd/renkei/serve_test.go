@@ -281,3 +281,27 @@ func TestHealthCommand(t *testing.T) {
 		t.Errorf("no server: code %d", code)
 	}
 }
+
+// A port already taken stops serve with an error instead of leaving it
+// running with nothing served.
+func TestServePortTaken(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var out bytes.Buffer
+	vars := map[string]string{"RENKEI_STORE_DSN": filepath.Join(t.TempDir(), "db"), "RENKEI_LINE_CHANNEL_SECRET": "s", "RENKEI_LINE_CHANNEL_TOKEN": "t",
+		"RENKEI_LINE_API_ENDPOINT": "http://127.0.0.1:1"}
+	env := &Env{Stdin: strings.NewReader(""), Stdout: &out, Stderr: &out, Getenv: func(k string) string { return vars[k] }}
+	done := make(chan error, 1)
+	go func() { done <- run(context.Background(), []string{"serve", "--addr", ln.Addr().String()}, env) }()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "listen") {
+			t.Errorf("err = %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve kept running without its port")
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -35,7 +37,11 @@ type service struct {
 	slack   *slackbot.Adapter // nil when Slack is off
 	line    *line.Adapter     // nil when LINE is off
 	job     *digest.Job
-	closers []func(context.Context)
+	// adapters are stopped together at shutdown, then closers (the store)
+	// in reverse order; stopping is when shutdown began.
+	adapters []func(context.Context)
+	closers  []func(context.Context)
+	stopping atomic.Int64 // unix nanoseconds
 }
 
 // newService builds everything; Close undoes it (in reverse order).
@@ -94,7 +100,7 @@ func newService(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *se
 		}
 		s.line.Routes(s.server.Mount)
 		l := s.line
-		s.closers = append(s.closers, func(ctx context.Context) {
+		s.adapters = append(s.adapters, func(ctx context.Context) {
 			if err := l.Close(ctx); err != nil {
 				log.Warn("LINE shutdown", "err", err)
 			}
@@ -171,18 +177,41 @@ func (s *service) runScheduler(ctx context.Context) {
 	r.Stop()
 }
 
-// Close stops the adapters and closes the store.
+// Close stops the adapters (together) and then closes the store, within
+// what is left of server.shutdown_timeout since shutdown began.
 func (s *service) Close() {
-	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Server.ShutdownTimeout)
+	deadline := time.Now().Add(s.cfg.Server.ShutdownTimeout)
+	if at := s.stopping.Load(); at != 0 {
+		deadline = time.Unix(0, at).Add(s.cfg.Server.ShutdownTimeout)
+	}
+	if time.Until(deadline) < time.Second {
+		deadline = time.Now().Add(time.Second)
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
+	var wg sync.WaitGroup
+	for _, c := range s.adapters {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c(ctx)
+		}()
+	}
+	wg.Wait()
+	s.adapters = nil
 	for i := len(s.closers) - 1; i >= 0; i-- {
 		s.closers[i](ctx)
 	}
 	s.closers = nil
 }
 
-// Run serves HTTP (and Socket Mode, and the scheduler) until ctx ends.
+// Run serves HTTP (and Socket Mode, and the scheduler) until ctx ends or
+// the server fails (a port already taken), then stops them all.
 func (s *service) Run(ctx context.Context, ready func(addr string)) error {
+	stop := context.AfterFunc(ctx, func() { s.stopping.Store(time.Now().UnixNano()) })
+	defer stop()
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	// SIGHUP re-reads the corpus; a broken document keeps the old one.
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -207,7 +236,13 @@ func (s *service) Run(ctx context.Context, ready func(addr string)) error {
 		defer close(socket)
 		s.runSocketMode(ctx)
 	}()
-	err := s.server.Run(ctx, ready)
+	err := s.server.Run(ctx, func(addr string) {
+		if ready != nil {
+			ready(addr)
+		}
+	})
+	s.stopping.CompareAndSwap(0, time.Now().UnixNano()) // the server failed
+	cancel()
 	<-done
 	<-socket
 	if err != nil && !errors.Is(err, context.Canceled) {

@@ -24,7 +24,7 @@ func (s *service) startSlack(ctx context.Context) error {
 	a.Start(ctx) // learns the bot's own user ID (auth.test); logs and goes on when it fails
 	a.Routes(s.server.Mount)
 	s.slack = a
-	s.closers = append(s.closers, func(ctx context.Context) {
+	s.adapters = append(s.adapters, func(ctx context.Context) {
 		if err := a.Close(ctx); err != nil {
 			s.log.Warn("Slack shutdown", "err", err)
 		}

@@ -39,8 +39,11 @@ const digestEvent = "renkei_digest"
 // not posted again, so a delivery that died between posting and
 // recording does not repeat itself. Reading the history needs the
 // channels:history (or groups:history) scope; without it the parts are
-// posted (logged). It stops at the first message that cannot be posted
-// and says how many went before it.
+// posted (logged). Only rate limits are retried here: after a timeout or a
+// server error the part may be in the channel, so PostDigest returns and
+// the sender's next pass looks at the history again before posting. It
+// stops at the first message that cannot be posted and says how many went
+// before it.
 func (a *Adapter) PostDigest(ctx context.Context, channel string, d digest.Digest) error {
 	msgs := digestMessages(d)
 	period := d.Period()
@@ -54,7 +57,7 @@ func (a *Adapter) PostDigest(ctx context.Context, channel string, d digest.Diges
 			return fmt.Errorf("slack digest %s: post to %s: %d of %d messages sent: %w", period, channel, i, len(msgs), err)
 		}
 		meta := slack.SlackMetadata{EventType: digestEvent, EventPayload: map[string]any{"period": period, "part": i, "parts": len(msgs)}}
-		if err := a.postMessage(ctx, channel, "", m, slack.MsgOptionMetadata(meta)); err != nil {
+		if err := a.postMessageIf(ctx, channel, "", m, rateLimited, slack.MsgOptionMetadata(meta)); err != nil {
 			return fmt.Errorf("slack digest %s: post to %s: %d of %d messages sent: %w", period, channel, i, len(msgs), err)
 		}
 	}

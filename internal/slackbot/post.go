@@ -30,6 +30,11 @@ const (
 // postMessage sends m to a channel (in a thread when threadTS is set)
 // with chat.postMessage, retrying rate limits, server errors and timeouts.
 func (a *Adapter) postMessage(ctx context.Context, channel, threadTS string, m message, extra ...slack.MsgOption) error {
+	return a.postMessageIf(ctx, channel, threadTS, m, func(error) bool { return true }, extra...)
+}
+
+// postMessageIf is postMessage retrying only the errors allow accepts.
+func (a *Adapter) postMessageIf(ctx context.Context, channel, threadTS string, m message, allow func(error) bool, extra ...slack.MsgOption) error {
 	opts := append([]slack.MsgOption{
 		slack.MsgOptionText(m.Text, false),
 		slack.MsgOptionBlocks(m.Blocks...),
@@ -38,10 +43,10 @@ func (a *Adapter) postMessage(ctx context.Context, channel, threadTS string, m m
 	if threadTS != "" {
 		opts = append(opts, slack.MsgOptionTS(threadTS))
 	}
-	return a.retry(ctx, "chat.postMessage", []any{"channel", channel}, func(ctx context.Context) error {
+	return a.retryIf(ctx, "chat.postMessage", []any{"channel", channel}, func(ctx context.Context) error {
 		_, _, err := a.api.PostMessageContext(ctx, channel, opts...)
 		return err
-	})
+	}, allow)
 }
 
 // respond posts m to an interaction's or a slash command's response_url:
@@ -75,12 +80,29 @@ func validResponseURL(s string) bool {
 // (timeouts included) back off exponentially. The final failure is logged
 // with op and attrs and counted.
 func (a *Adapter) retry(ctx context.Context, op string, attrs []any, fn func(context.Context) error) error {
+	return a.retryIf(ctx, op, attrs, fn, func(error) bool { return true })
+}
+
+// rateLimited reports whether Slack refused a call for its rate limit:
+// then nothing was posted and trying again is safe.
+func rateLimited(err error) bool {
+	var rl *slack.RateLimitedError
+	var sc slack.StatusCodeError
+	return errors.As(err, &rl) || errors.As(err, &sc) && sc.Code == http.StatusTooManyRequests
+}
+
+// retryIf is retry for the errors allow accepts; others are returned at
+// once (a digest part whose post may have gone through is not blindly
+// posted again: the next pass looks at the channel first).
+func (a *Adapter) retryIf(ctx context.Context, op string, attrs []any, fn func(context.Context) error, allow func(error) bool) error {
 	for attempt := 1; ; attempt++ {
 		err := fn(ctx)
 		if err == nil {
 			return nil
 		}
 		wait, again := retryWait(err, attempt)
+		again = again && allow(err)
+		err = withoutURL(err)
 		if again && attempt < a.attempts && ctx.Err() == nil {
 			a.log.WarnContext(ctx, "slack API call failed; retrying",
 				append([]any{"op", op, "attempt", attempt, "wait", wait.String(), "err", err}, attrs...)...)
@@ -141,4 +163,14 @@ func (a *Adapter) pace(ctx context.Context, channel string) error {
 		return a.sleep(ctx, wait)
 	}
 	return nil
+}
+
+// withoutURL drops the URL from a transport error: a response_url is a
+// short-lived credential and must not reach the logs.
+func withoutURL(err error) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s request: %w", ue.Op, ue.Err)
+	}
+	return err
 }
