@@ -21,9 +21,10 @@ import (
 
 // Query is what the bot asks its Searcher.
 type Query struct {
-	Text  string
-	Kinds []string // "measure", "event", "contact"; empty: measures
-	Limit int
+	Text    string
+	Kinds   []string // "measure", "event", "contact"; empty: measures
+	Limit   int
+	Edition int // 0: every edition
 }
 
 // Hit is one record a Searcher found.

@@ -23,7 +23,7 @@ var update = flag.Bool("update", false, "rewrite golden files")
 type adapter struct{ idx *search.Index }
 
 func (a adapter) Search(ctx context.Context, q bot.Query) ([]bot.Hit, error) {
-	res, err := a.idx.Search(ctx, search.Query{Text: q.Text, Kinds: q.Kinds, Limit: q.Limit})
+	res, err := a.idx.Search(ctx, search.Query{Text: q.Text, Kinds: q.Kinds, Limit: q.Limit, Edition: q.Edition})
 	var hits []bot.Hit
 	for _, h := range res.Hits {
 		hits = append(hits, bot.Hit{Kind: h.Kind, ID: h.ID, Score: h.Score, Coverage: h.Coverage})

@@ -26,7 +26,7 @@ const candidateRatio = 0.92
 
 // measures answers a topic question with the best measure, or candidates.
 func (b *Bot) measures(ctx context.Context, q string, now time.Time) Reply {
-	hits, err := b.search.Search(ctx, Query{Text: q, Limit: 5})
+	hits, err := b.find(ctx, q, 5)
 	if err != nil {
 		b.log.ErrorContext(ctx, "search failed", "err", err)
 		return Reply{Intent: IntentError, Lead: errorText}
@@ -300,7 +300,7 @@ func (b *Bot) contact(ctx context.Context, q string, now time.Time) Reply {
 	r := Reply{Intent: IntentContact}
 	topic := contactRe.ReplaceAllString(corpus.Normalize(q), " ")
 	if hasContent(topic) {
-		if hits, err := b.search.Search(ctx, Query{Text: topic, Limit: 3}); err == nil && len(hits) > 0 {
+		if hits, err := b.find(ctx, topic, 3); err == nil && len(hits) > 0 {
 			if m, ok := b.corpus.Measure(hits[0].ID); ok {
 				c := b.measureCard(m)
 				r.Cards = append(r.Cards, Card{Kind: "contact", ID: "contact-" + m.ID, Title: m.Title + " のお問い合わせ先", URL: m.URL, Links: m.Links, Contact: c.Contact, Edition: m.Edition})
@@ -324,7 +324,7 @@ func (b *Bot) deadlines(ctx context.Context, q string, now time.Time) Reply {
 	measureID := ""
 	topic := deadlineRe.ReplaceAllString(corpus.Normalize(q), " ")
 	if hasContent(topic) {
-		if hits, err := b.search.Search(ctx, Query{Text: topic, Limit: 1}); err == nil && len(hits) > 0 {
+		if hits, err := b.find(ctx, topic, 1); err == nil && len(hits) > 0 {
 			measureID = hits[0].ID
 		}
 	}
@@ -397,4 +397,15 @@ func (b *Bot) namesEvent(nq string) bool {
 		}
 	}
 	return false
+}
+
+// find searches the newest edition's measures, and every edition's when
+// the newest has nothing (a measure only an older edition had).
+func (b *Bot) find(ctx context.Context, text string, limit int) ([]Hit, error) {
+	p, _ := b.corpus.Latest()
+	hits, err := b.search.Search(ctx, Query{Text: text, Limit: limit, Edition: p.Edition})
+	if err != nil || len(hits) > 0 || len(b.corpus.Programs) < 2 {
+		return hits, err
+	}
+	return b.search.Search(ctx, Query{Text: text, Limit: limit})
 }

@@ -125,7 +125,11 @@ func New(c *corpus.Corpus, syn *Synonyms) (*Index, error) {
 			v = corpus.Normalize(v)
 			m[f], m[f+"_bg"] = v, v
 		}
-		return batch.Index(id, m)
+		if err := batch.Index(id, m); err != nil {
+			idx.Close()
+			return err
+		}
+		return nil
 	}
 	for _, m := range c.Measures {
 		if err := add(KindMeasure, m.ID, m.Edition, m.Title, measureKeywords(m), m.Summary+"\n"+strings.Join(m.Lead, "\n")+"\n"+m.Collaboration, m.Body()); err != nil {
@@ -164,6 +168,7 @@ func New(c *corpus.Corpus, syn *Synonyms) (*Index, error) {
 	err = idx.Batch(batch)
 	<-done
 	if err != nil {
+		idx.Close()
 		return nil, fmt.Errorf("search: index: %w", err)
 	}
 	x.all = newTextIndex(pending, func(d *doc) string { return d.text })

@@ -209,3 +209,37 @@ func TestDigestCommand(t *testing.T) {
 		t.Errorf("--send without targets: %v %s", err, buf.String())
 	}
 }
+
+// With two editions, the newest answers alone (no duplicate 「もしかして」).
+func TestTwoEditionsAnswerFromTheNewest(t *testing.T) {
+	dir := t.TempDir()
+	doc, err := os.ReadFile("../../corpus/data/kinyu-renkei-program-2023.txt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := strings.ReplaceAll(string(doc), "連携プログラム2023", "連携プログラム2024")
+	for name, text := range map[string]string{"2023.txt": string(doc), "2024.txt": next} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, stderr, code := runCmd(t, "", "ask", "--json", "--corpus", dir, "--now", "2024-11-01", "事業承継")
+	if code != 0 {
+		t.Fatal(stderr)
+	}
+	var r struct {
+		Intent  string
+		Results []struct{ ID string }
+	}
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	if r.Intent != "answer" || len(r.Results) == 0 || r.Results[0].ID != "2024-1-20" {
+		t.Errorf("%s", out)
+	}
+	for _, res := range r.Results {
+		if strings.HasPrefix(res.ID, "2023-") {
+			t.Errorf("an older edition's measure in the results: %s", out)
+		}
+	}
+}

@@ -8,7 +8,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/kanto-renkei/renkei/bot"
 	"github.com/kanto-renkei/renkei/internal/app"
 	"github.com/kanto-renkei/renkei/internal/config"
 	"github.com/kanto-renkei/renkei/search"
@@ -45,27 +44,30 @@ func newLogger(w io.Writer, c config.Config) *slog.Logger {
 // builder loads the corpus folder and synonyms and indexes them: the bot
 // that answers, built at start and again on every reload.
 func builder(c config.Config, log *slog.Logger) app.Builder {
-	return func(ctx context.Context) (*bot.Bot, error) {
+	return func(ctx context.Context) (app.Built, error) {
 		go search.WarmUp() // the dictionary loads while the document is parsed
 		syn := search.DefaultSynonyms()
 		if c.Synonyms != "" {
 			data, err := os.ReadFile(c.Synonyms)
 			if err != nil {
-				return nil, fmt.Errorf("synonyms: %w", err)
+				return app.Built{}, fmt.Errorf("synonyms: %w", err)
 			}
 			if syn, err = search.ParseSynonyms(string(data)); err != nil {
-				return nil, fmt.Errorf("synonyms %s: %w", c.Synonyms, err)
+				return app.Built{}, fmt.Errorf("synonyms %s: %w", c.Synonyms, err)
 			}
 		}
 		corp, err := loadCorpus(c.Corpus)
 		if err != nil {
-			return nil, err
+			return app.Built{}, err
 		}
 		for _, w := range corp.Warnings {
 			log.WarnContext(ctx, "corpus warning", "where", w.Source, "message", w.Message)
 		}
-		b, _, err := newBot(corp, syn, log)
-		return b, err
+		b, idx, err := newBot(corp, syn, log)
+		if err != nil {
+			return app.Built{}, err
+		}
+		return app.Built{Bot: b, Close: func() { idx.Close() }}, nil
 	}
 }
 

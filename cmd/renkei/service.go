@@ -72,6 +72,7 @@ func newService(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *se
 	if s.app, err = app.New(ctx, builder(cfg, log), qlog, s.metrics, log); err != nil {
 		return nil, err
 	}
+	s.closers = append(s.closers, func(context.Context) { s.app.Close() })
 	if p, ok := s.app.Corpus().Latest(); ok {
 		log.Info("corpus loaded", "edition", p.Edition, "measures", len(s.app.Corpus().Measures), "events", len(s.app.Corpus().Events),
 			"warnings", len(s.app.Corpus().Warnings), "ms", time.Since(start).Milliseconds())

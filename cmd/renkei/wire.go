@@ -19,7 +19,7 @@ type searcher struct {
 var _ bot.Searcher = searcher{}
 
 func (s searcher) Search(ctx context.Context, q bot.Query) ([]bot.Hit, error) {
-	res, err := s.idx.Search(ctx, search.Query{Text: q.Text, Kinds: q.Kinds, Limit: q.Limit})
+	res, err := s.idx.Search(ctx, search.Query{Text: q.Text, Kinds: q.Kinds, Limit: q.Limit, Edition: q.Edition})
 	if err != nil {
 		return nil, err
 	}

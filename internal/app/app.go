@@ -25,12 +25,22 @@ type QuestionLogger interface {
 	LogQuestion(ctx context.Context, q store.QuestionRecord) error
 }
 
+// Built is a bot and what releases its resources (the search index).
+type Built struct {
+	Bot   *bot.Bot
+	Close func() // may be nil
+}
+
 // Builder makes a bot from a freshly loaded corpus (load, index, wire).
-type Builder func(ctx context.Context) (*bot.Bot, error)
+type Builder func(ctx context.Context) (Built, error)
+
+// retireAfter is how long a replaced bot stays open for the questions
+// it is still answering.
+const retireAfter = time.Minute
 
 // App answers questions with the current bot.
 type App struct {
-	current atomic.Pointer[bot.Bot]
+	current atomic.Pointer[Built]
 	build   Builder
 	reload  sync.Mutex
 	log     *slog.Logger
@@ -48,12 +58,19 @@ func New(ctx context.Context, build Builder, st QuestionLogger, m *metrics.Metri
 	if err != nil {
 		return nil, err
 	}
-	a.current.Store(b)
+	a.current.Store(&b)
 	return a, nil
 }
 
 // Bot is the bot answering now.
-func (a *App) Bot() *bot.Bot { return a.current.Load() }
+func (a *App) Bot() *bot.Bot { return a.current.Load().Bot }
+
+// Close releases the current bot's resources (at shutdown).
+func (a *App) Close() {
+	if b := a.current.Load(); b != nil && b.Close != nil {
+		b.Close()
+	}
+}
 
 // Corpus is the corpus answering now.
 func (a *App) Corpus() *corpus.Corpus { return a.Bot().Corpus() }
@@ -69,10 +86,13 @@ func (a *App) Reload(ctx context.Context) error {
 		a.log.ErrorContext(ctx, "corpus reload failed; keeping the previous corpus", "err", err)
 		return fmt.Errorf("reload: %w", err)
 	}
-	a.current.Store(b)
+	old := a.current.Swap(&b)
+	if old != nil && old.Close != nil {
+		time.AfterFunc(retireAfter, old.Close) // questions in flight finish first
+	}
 	a.metrics.Reload(true)
-	if p, ok := b.Corpus().Latest(); ok {
-		a.log.InfoContext(ctx, "corpus reloaded", "edition", p.Edition, "measures", len(b.Corpus().Measures), "warnings", len(b.Corpus().Warnings))
+	if p, ok := b.Bot.Corpus().Latest(); ok {
+		a.log.InfoContext(ctx, "corpus reloaded", "edition", p.Edition, "measures", len(b.Bot.Corpus().Measures), "warnings", len(b.Bot.Corpus().Warnings))
 	}
 	return nil
 }
@@ -87,7 +107,8 @@ func (a *App) Ask(ctx context.Context, platform, question string, now time.Time)
 	a.metrics.Question(platform, r.Outcome(), took)
 	a.log.DebugContext(ctx, "answered", "platform", platform, "intent", r.Intent, "outcome", r.Outcome(), "ms", float64(took.Microseconds())/1000)
 	if a.store != nil && r.Intent != bot.IntentEmpty && r.Intent != bot.IntentHelp && r.Intent != bot.IntentError {
-		rec := store.QuestionRecord{Platform: platform, Outcome: r.Outcome(), At: now}
+		// The log keeps when it was asked, not the date it was asked about.
+		rec := store.QuestionRecord{Platform: platform, Outcome: r.Outcome(), At: time.Now()}
 		if len(r.Cards) > 0 {
 			rec.TopID, rec.TopTitle = r.Cards[0].ID, r.Cards[0].Title
 		}

@@ -35,12 +35,13 @@ func TestAskRecordsAndReloadKeepsOldOnFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	builds, fail := 0, false
-	build := func(context.Context) (*bot.Bot, error) {
+	closed := 0
+	build := func(context.Context) (Built, error) {
 		builds++
 		if fail {
-			return nil, errors.New("broken document")
+			return Built{}, errors.New("broken document")
 		}
-		return bot.New(c, noSearch{}, nil), nil
+		return Built{Bot: bot.New(c, noSearch{}, nil), Close: func() { closed++ }}, nil
 	}
 	rl := &recLog{}
 	a, err := New(context.Background(), build, rl, nil, nil)
@@ -72,5 +73,9 @@ func TestAskRecordsAndReloadKeepsOldOnFailure(t *testing.T) {
 	}
 	if builds != 3 {
 		t.Errorf("%d builds", builds)
+	}
+	a.Close()
+	if closed != 1 {
+		t.Errorf("closing the app closed %d bots", closed)
 	}
 }

@@ -87,7 +87,7 @@ func realBot(t testing.TB) *bot.Bot {
 func realAsker(t testing.TB, m *metrics.Metrics) *app.App {
 	t.Helper()
 	b := realBot(t)
-	a, err := app.New(context.Background(), func(context.Context) (*bot.Bot, error) { return b, nil }, nil, m, nil)
+	a, err := app.New(context.Background(), func(context.Context) (app.Built, error) { return app.Built{Bot: b}, nil }, nil, m, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
