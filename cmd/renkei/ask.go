@@ -12,14 +12,14 @@ import (
 
 	"github.com/kanto-renkei/renkei/bot"
 	"github.com/kanto-renkei/renkei/corpus"
-	"github.com/kanto-renkei/renkei/search"
+	"github.com/kanto-renkei/renkei/internal/config"
 )
 
 func runAsk(ctx context.Context, args []string, env *Env) error {
 	fs := newFlags(env, "ask", `[--json] [--now YYYY-MM-DD] ["質問"]`, "質問に答えます。質問を省略すると標準入力から1行1問で読みます。")
 	asJSON := fs.Bool("json", false, "1問につき1行のJSONで出力")
 	nowFlag := fs.String("now", "", "質問した日（YYYY-MM-DD、省略時は今日・Asia/Tokyo）")
-	dir := fs.String("corpus", env.Getenv("RENKEI_CORPUS"), "プログラム文書のフォルダ（省略時は同梱の2023年版）")
+	dir := fs.String("corpus", "", "プログラム文書のフォルダ（省略時は設定・RENKEI_CORPUS、なければ同梱の2023年版）")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -32,17 +32,22 @@ func runAsk(ctx context.Context, args []string, env *Env) error {
 		}
 		now = t.Add(9 * time.Hour) // a working morning of that day
 	}
-	go search.WarmUp() // load the dictionary while the document is parsed
-	c, err := loadCorpus(*dir)
+	// The same corpus and synonyms as serve: RENKEI_CONFIG, RENKEI_CORPUS,
+	// RENKEI_SYNONYMS.
+	cfg, err := loadConfig(env, "", func(c *config.Config) {
+		if *dir != "" {
+			c.Corpus = *dir
+		}
+	})
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.DiscardHandler)
-	b, idx, err := newBot(c, search.DefaultSynonyms(), log)
+	built, err := builder(cfg, slog.New(slog.DiscardHandler))(ctx)
 	if err != nil {
 		return err
 	}
-	defer idx.Close()
+	defer built.Close()
+	b := built.Bot
 
 	answer := func(q string) error {
 		r := b.Answer(ctx, q, now)

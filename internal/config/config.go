@@ -287,13 +287,16 @@ func (c Config) Validate() error {
 	if _, port, err := net.SplitHostPort(c.Server.Addr); err != nil || port == "" {
 		return bad("server.addr", "host:port の形式ではありません: %q", c.Server.Addr)
 	}
-	for field, d := range map[string]time.Duration{
-		"server.read_header_timeout": c.Server.ReadHeaderTimeout, "server.read_timeout": c.Server.ReadTimeout,
-		"server.write_timeout": c.Server.WriteTimeout, "server.idle_timeout": c.Server.IdleTimeout,
-		"server.shutdown_timeout": c.Server.ShutdownTimeout,
+	for _, t := range []struct {
+		field string
+		d     time.Duration
+	}{
+		{"server.read_header_timeout", c.Server.ReadHeaderTimeout}, {"server.read_timeout", c.Server.ReadTimeout},
+		{"server.write_timeout", c.Server.WriteTimeout}, {"server.idle_timeout", c.Server.IdleTimeout},
+		{"server.shutdown_timeout", c.Server.ShutdownTimeout},
 	} {
-		if d <= 0 {
-			return bad(field, "正の時間を指定してください（例: 10s）")
+		if t.d <= 0 {
+			return bad(t.field, "正の時間を指定してください（例: 10s）")
 		}
 	}
 	if c.Server.BodyLimit < 1024 {
@@ -309,8 +312,8 @@ func (c Config) Validate() error {
 	default:
 		return bad("log.level", "debug, info, warn, error のいずれかを指定してください: %q", c.Log.Level)
 	}
-	if c.ConsoleOn() && !c.Loopback() && c.Console.Token == "" {
-		return bad("console.token", "server.addr がループバック以外（%s）のときは必須です（RENKEI_CONSOLE_TOKEN）", c.Server.Addr)
+	if !c.Loopback() && c.Console.Token == "" {
+		return bad("console.token", "server.addr がループバック以外（%s）のときは必須です（コンソールと /admin を守ります。RENKEI_CONSOLE_TOKEN）", c.Server.Addr)
 	}
 	if c.SlackOn() {
 		switch {

@@ -91,6 +91,7 @@ func TestValidationNamesTheField(t *testing.T) {
 		{"corpus", "corpus: " + filepath.Join(dir, "missing") + "\n", nil, "corpus"},
 		{"synonyms", "synonyms: " + filepath.Join(dir, "missing.txt") + "\n", nil, "synonyms"},
 		{"console token", "server:\n  addr: 0.0.0.0:8080\n", nil, "console.token"},
+		{"admin token with the console off", "console:\n  enabled: false\nserver:\n  addr: 0.0.0.0:8080\n", nil, "console.token"},
 		{"slack enabled without token", "slack:\n  enabled: true\n", nil, "slack.bot_token"},
 		{"slack without signing secret", "", map[string]string{"RENKEI_SLACK_BOT_TOKEN": "xoxb-1"}, "slack.signing_secret"},
 		{"slack bad app token", "", map[string]string{"RENKEI_SLACK_BOT_TOKEN": "xoxb-1", "RENKEI_SLACK_APP_TOKEN": "xoxb-2"}, "slack.app_token"},

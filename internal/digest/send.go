@@ -174,7 +174,7 @@ func (s *Sender) sendSlack(ctx context.Context, d Digest) (Result, error) {
 			continue
 		}
 		sendErr := s.Slack.PostDigest(ctx, ch, d)
-		if err := s.Log.FinishDelivery(ctx, period, target, s.now(), sendErr); err != nil {
+		if err := s.Log.FinishDelivery(recordCtx(ctx), period, target, s.now(), sendErr); err != nil {
 			return res, fmt.Errorf("digest %s: delivery log: %w", period, err)
 		}
 		if sendErr != nil {
@@ -338,7 +338,8 @@ func (s *Sender) sendLINE(ctx context.Context, d Digest, plan []lineGroup) (Resu
 			}
 			if content.Empty() && s.SkipEmpty {
 				res.Skipped += len(pending)
-				if err := s.Log.FinishDeliveries(ctx, period, targets, s.now(), nil); err != nil {
+				s.Metrics.Delivery("line", "skipped")
+				if err := s.Log.FinishDeliveries(recordCtx(ctx), period, targets, s.now(), nil); err != nil {
 					return res, fmt.Errorf("digest %s: delivery log: %w", period, err)
 				}
 				continue
@@ -346,7 +347,7 @@ func (s *Sender) sendLINE(ctx context.Context, d Digest, plan []lineGroup) (Resu
 			key := RetryKey(period, g.name, start/MulticastLimit)
 			sendErr := s.LINE.MulticastDigest(ctx, pending, content, key)
 			res.LINERequests++
-			if err := s.Log.FinishDeliveries(ctx, period, targets, s.now(), sendErr); err != nil {
+			if err := s.Log.FinishDeliveries(recordCtx(ctx), period, targets, s.now(), sendErr); err != nil {
 				return res, fmt.Errorf("digest %s: delivery log: %w", period, err)
 			}
 			if sendErr != nil {
@@ -360,6 +361,14 @@ func (s *Sender) sendLINE(ctx context.Context, d Digest, plan []lineGroup) (Resu
 		}
 	}
 	return res, nil
+}
+
+// recordCtx is the context for writing a send's outcome: a shutdown that
+// cancels ctx must not leave a delivered digest recorded as pending.
+func recordCtx(ctx context.Context) context.Context {
+	c, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	context.AfterFunc(c, cancel)
+	return c
 }
 
 // RetryKey is the X-Line-Retry-Key of one chunk of one period: a UUID

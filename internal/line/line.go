@@ -26,7 +26,6 @@ import (
 
 	"github.com/kanto-renkei/renkei/bot"
 	"github.com/kanto-renkei/renkei/internal/metrics"
-	"github.com/kanto-renkei/renkei/internal/server"
 	"github.com/kanto-renkei/renkei/internal/store"
 )
 
@@ -231,7 +230,7 @@ func (a *Adapter) webhook(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
-		if server.IsTooLarge(err) {
+		if mb := new(http.MaxBytesError); errors.As(err, &mb) {
 			a.reject(ctx, w, http.StatusRequestEntityTooLarge, "too_large")
 			return
 		}

@@ -96,7 +96,9 @@ func viewReply(r bot.Reply) replyView {
 
 // decode reads a JSON body, answering 413 or 400 itself when it cannot.
 func (s *Server) decode(w http.ResponseWriter, r *http.Request, v any) bool {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
+	// JSON only: a form or text body is what a cross-site request without
+	// CORS could send.
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
 		writeJSON(w, http.StatusUnsupportedMediaType, map[string]string{"error": "JSON で送信してください。"})
 		return false
 	}

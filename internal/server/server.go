@@ -35,7 +35,6 @@ var consoleFiles embed.FS
 // error recognised by store.IsUnavailable when storage is down.
 type Recorder interface {
 	Ping(ctx context.Context) error
-	LogQuestion(ctx context.Context, q store.QuestionRecord) error
 	AddFeedback(ctx context.Context, f store.Feedback) error
 	Report(ctx context.Context, since time.Time, limit int) (store.Report, error)
 }
@@ -121,7 +120,7 @@ func (s *Server) routes() {
 
 // Handler is the server's routes behind recovery, logging and body limits.
 func (s *Server) Handler() http.Handler {
-	return s.recoverer(s.logger(s.limitBody(s.mux)))
+	return s.recoverer(s.logger(secureHeaders(s.limitBody(s.mux))))
 }
 
 // Run listens on opts.Addr until ctx is cancelled, then stops accepting,
@@ -194,6 +193,14 @@ func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
 // loopback only (config validation enforces it).
 func (s *Server) admin(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		if s.opts.ConsoleToken == "" && !loopbackHost(r.Host) {
+			// Without a token the server listens on loopback only; a
+			// request naming another host is a browser tricked by DNS
+			// rebinding into reading the console's API.
+			s.metrics.WebhookRejected("console", "host")
+			writeJSON(w, http.StatusForbidden, map[string]string{"error": "このホスト名ではアクセスできません。"})
+			return
+		}
 		if s.opts.ConsoleToken != "" {
 			got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 			if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(s.opts.ConsoleToken)) != 1 {
@@ -213,10 +220,36 @@ func (s *Server) handleReload(w http.ResponseWriter, r *http.Request) {
 	}
 	if err := s.reload(r.Context()); err != nil {
 		s.log.ErrorContext(r.Context(), "reload failed; the previous corpus keeps serving", "err", err)
-		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": "文書を読み込めませんでした。以前の内容で応答を続けます。", "detail": err.Error()})
+		writeJSON(w, http.StatusUnprocessableEntity, map[string]string{"error": "文書を読み込めませんでした。以前の内容で応答を続けます（理由はサーバのログにあります）。"})
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "reloaded"})
+}
+
+// loopbackHost reports whether a Host header names this machine.
+func loopbackHost(hostport string) bool {
+	host := hostport
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		host = h
+	}
+	host = strings.Trim(host, "[]")
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// secureHeaders are sent with every response: the console loads nothing
+// from elsewhere and may not be framed.
+func secureHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+		h.Set("Referrer-Policy", "no-referrer")
+		next.ServeHTTP(w, r)
+	})
 }
 
 // statusWriter records the status code for logs and metrics.

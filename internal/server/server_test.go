@@ -99,6 +99,7 @@ func do(t *testing.T, h http.Handler, method, path, body string, hdr map[string]
 		r = strings.NewReader(body)
 	}
 	req := httptest.NewRequest(method, path, r)
+	req.Host = "127.0.0.1:8080"
 	if body != "" {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -176,6 +177,7 @@ func TestBadRequests(t *testing.T) {
 	}
 	// A body without a declared length is cut while reading.
 	req := httptest.NewRequest("POST", "/api/ask", io.MultiReader(strings.NewReader(big)))
+	req.Host = "localhost"
 	req.ContentLength = -1
 	req.Header.Set("Content-Type", "application/json")
 	w := httptest.NewRecorder()
@@ -297,5 +299,48 @@ func TestRunAndShutdown(t *testing.T) {
 	}
 	if _, err := http.Get("http://" + addr + "/healthz"); err == nil {
 		t.Error("still accepting after shutdown")
+	}
+}
+
+// Without a token the console API answers only requests naming this
+// machine (DNS rebinding), only JSON (cross-site forms), with headers that
+// forbid framing and foreign content.
+func TestConsoleGuards(t *testing.T) {
+	s, a, _ := newTest(t, Options{}, &fakeRecorder{}, nil)
+	h := s.Handler()
+	if w := do(t, h, "POST", "/api/ask", `{"question":"x"}`, nil); w.Code != 200 {
+		t.Errorf("loopback host: %d", w.Code)
+	}
+	req := httptest.NewRequest("GET", "/api/report", nil)
+	req.Host = "rebound.evil.example:8080"
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if w.Code != 403 {
+		t.Errorf("foreign Host: %d", w.Code)
+	}
+	req = httptest.NewRequest("POST", "/api/feedback", strings.NewReader(`{"answer_id":"x","good":true}`))
+	req.Host = "127.0.0.1:8080"
+	w = httptest.NewRecorder()
+	h.ServeHTTP(w, req) // no Content-Type: what a no-cors fetch sends
+	if w.Code != 415 {
+		t.Errorf("body without a JSON content type: %d", w.Code)
+	}
+	w = do(t, h, "GET", "/", "", nil)
+	if csp := w.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") || w.Header().Get("X-Content-Type-Options") != "nosniff" {
+		t.Errorf("security headers: %v", w.Header())
+	}
+	if len(a.asked) != 1 {
+		t.Errorf("asked %v", a.asked)
+	}
+	// With a token, any host is fine (the token is the guard).
+	s2, _, _ := newTest(t, Options{ConsoleToken: "t"}, &fakeRecorder{}, nil)
+	req = httptest.NewRequest("POST", "/api/ask", strings.NewReader(`{"question":"x"}`))
+	req.Host = "renkei.bank.example"
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer t")
+	w = httptest.NewRecorder()
+	s2.Handler().ServeHTTP(w, req)
+	if w.Code != 200 {
+		t.Errorf("token on a public host: %d", w.Code)
 	}
 }

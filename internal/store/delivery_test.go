@@ -180,3 +180,34 @@ func TestPlanAndFinishDeliveries(t *testing.T) {
 		t.Error("an empty target was planned")
 	}
 }
+
+func TestDeleteUserForgetsDeliveries(t *testing.T) {
+	ctx := context.Background()
+	s, _ := openFile(t)
+	if err := s.Subscribe(ctx, "U1", t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.PlanDeliveries(ctx, "p", []string{"line:all:U1", "line:event:U1", "line:all:U10", "slack:U1", "line:*plan"}, t0); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.DeleteUser(ctx, PlatformLINE, "U1"); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := s.Deliveries(ctx, "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var left []string
+	for _, d := range ds {
+		left = append(left, d.Target)
+	}
+	if strings.Join(left, " ") != "line:*plan line:all:U10 slack:U1" {
+		t.Errorf("rows left: %v", left)
+	}
+	if err := s.DeleteUser(ctx, PlatformLINE, "U_%"); err != nil { // LIKE metacharacters are plain
+		t.Fatal(err)
+	}
+	if ds, _ := s.Deliveries(ctx, "p"); len(ds) != 3 {
+		t.Errorf("a wildcard user id deleted rows: %v", ds)
+	}
+}

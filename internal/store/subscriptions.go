@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -152,11 +153,12 @@ func (s *Store) SubscribersPage(ctx context.Context, afterUserID string, limit i
 //
 //   - every feedback row with this platform and user id, and
 //   - when platform is PlatformLINE, the user's subscription row (topics
-//     and Since included).
+//     and Since included) and the digest delivery rows naming the user
+//     (targets "line:<group>:<user id>"; a digest being sent then leaves
+//     the user out).
 //
-// Nothing else refers to a user: the question log stores no user id, and
-// delivery rows (see BeginDelivery) are keyed by the caller's target
-// strings and are left alone. Deleting an unknown user is not an error.
+// Nothing else refers to a user: the question log stores no user id.
+// Deleting an unknown user is not an error.
 func (s *Store) DeleteUser(ctx context.Context, platform, userID string) error {
 	if platform == "" || userID == "" {
 		return errors.New("store: delete user: empty platform or user id")
@@ -169,7 +171,10 @@ func (s *Store) DeleteUser(ctx context.Context, platform, userID string) error {
 		if platform != PlatformLINE {
 			return nil
 		}
-		_, err := tx.ExecContext(ctx, s.q(`DELETE FROM subscriptions WHERE user_id = ?`), userID)
+		if _, err := tx.ExecContext(ctx, s.q(`DELETE FROM subscriptions WHERE user_id = ?`), userID); err != nil {
+			return err
+		}
+		_, err := tx.ExecContext(ctx, s.q(`DELETE FROM deliveries WHERE target LIKE ? ESCAPE '\'`), "line:%:"+escapeLike(userID))
 		return err
 	})
 	if err != nil {
@@ -215,4 +220,9 @@ func checkUser(userID string, now time.Time) error {
 		return errors.New("zero time")
 	}
 	return nil
+}
+
+// escapeLike makes s match itself in a LIKE pattern escaped with '\'.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s)
 }
