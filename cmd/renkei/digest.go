@@ -108,8 +108,8 @@ func sendDigest(ctx context.Context, env *Env, cfg config.Config, now time.Time)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "期間 %s: 送信 %d、送信済み %d、失敗 %d、対象外 %d（Slack %d件、LINE %d回）\n",
-		res.Period, res.Sent, res.AlreadySent, res.Failed, res.Skipped, res.SlackMessages, res.LINERequests)
+	fmt.Fprintf(env.Stdout, "期間 %s: 送信 %d、送信済み %d、失敗 %d、対象外 %d（Slack %dチャンネル、LINE %d回）\n",
+		res.Period, res.Sent, res.AlreadySent, res.Failed, res.Skipped, res.SlackChannels, res.LINERequests)
 	if res.Failed > 0 {
 		return &exitError{code: 1, msg: fmt.Sprintf("%d 件の宛先に送信できませんでした（ログを確認し、もう一度 --send すると未送信分だけ送ります）", res.Failed)}
 	}

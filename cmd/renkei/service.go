@@ -112,6 +112,7 @@ func newService(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *se
 	s.job = &digest.Job{Corpus: s.app.Corpus, Days: cfg.Digest.Days, SkipEmpty: cfg.SkipEmpty(), Logger: log,
 		Sender: &digest.Sender{Metrics: s.metrics, Logger: log, SkipEmpty: cfg.SkipEmpty(), Channels: cfg.Digest.SlackChannels}}
 	if s.store != nil {
+		s.job.Lock = fileLock(cfg.Store.DSN)
 		s.job.Sender.Log = s.store
 		if s.line != nil {
 			s.job.Sender.Subs, s.job.Sender.LINE = s.store, s.line

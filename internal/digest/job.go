@@ -2,6 +2,7 @@ package digest
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"time"
 
@@ -18,7 +19,14 @@ type Job struct {
 	Days      int
 	SkipEmpty bool
 	Logger    *slog.Logger
+	// Lock, when set, keeps two processes (the scheduler and a manual
+	// renkei digest --send) from sending at once: ok is false when another
+	// holds it. The lock must end with its process (a crash frees it).
+	Lock func() (unlock func(), ok bool)
 }
+
+// ErrBusy is returned when another process is sending a digest.
+var ErrBusy = errors.New("別の renkei がダイジェストを送信中です。終わってからもう一度お試しください")
 
 // Run sends the digest of the Days days from at. An empty digest is not
 // sent when SkipEmpty is set.
@@ -31,6 +39,14 @@ func (j *Job) Run(ctx context.Context, at time.Time) (Result, error) {
 	if d.Empty() && j.SkipEmpty {
 		log.InfoContext(ctx, "digest: nothing in the period; not sent", "period", d.Period())
 		return Result{Period: d.Period()}, nil
+	}
+	if j.Lock != nil {
+		unlock, ok := j.Lock()
+		if !ok {
+			log.WarnContext(ctx, "digest: another process is sending; not sent now", "period", d.Period())
+			return Result{Period: d.Period()}, ErrBusy
+		}
+		defer unlock()
 	}
 	return j.Sender.Send(ctx, d)
 }

@@ -75,7 +75,7 @@ type Result struct {
 	Period                      string
 	Sent, AlreadySent, Failed   int
 	Skipped                     int // LINE users whose topics left nothing
-	SlackMessages, LINERequests int
+	SlackChannels, LINERequests int
 }
 
 func (s *Sender) now() time.Time {
@@ -135,7 +135,7 @@ func (s *Sender) Send(ctx context.Context, d Digest) (Result, error) {
 			return res, err
 		}
 		res.Sent += pr.Sent + lr.Sent
-		res.SlackMessages += pr.SlackMessages
+		res.SlackChannels += pr.SlackChannels
 		res.LINERequests += lr.LINERequests
 		res.Skipped += lr.Skipped
 		if pass == 1 {
@@ -153,7 +153,7 @@ func (s *Sender) Send(ctx context.Context, d Digest) (Result, error) {
 		}
 	}
 	s.log().InfoContext(ctx, "digest delivered", "period", res.Period, "sent", res.Sent, "already_sent", res.AlreadySent,
-		"failed", res.Failed, "skipped", res.Skipped, "slack_messages", res.SlackMessages, "line_requests", res.LINERequests)
+		"failed", res.Failed, "skipped", res.Skipped, "slack_channels", res.SlackChannels, "line_requests", res.LINERequests)
 	return res, nil
 }
 
@@ -184,7 +184,7 @@ func (s *Sender) sendSlack(ctx context.Context, d Digest) (Result, error) {
 			continue
 		}
 		res.Sent++
-		res.SlackMessages++
+		res.SlackChannels++
 		s.Metrics.Delivery("slack", "sent")
 	}
 	return res, nil

@@ -259,3 +259,21 @@ func TestJobSkipsEmpty(t *testing.T) {
 		t.Errorf("period with events: %+v %v", res, err)
 	}
 }
+
+func TestJobLock(t *testing.T) {
+	c, _ := corpus.Default()
+	line := newFakeLINE()
+	st := openStore(t)
+	subscribe(t, st, 2, nil)
+	held := true
+	j := &Job{Corpus: func() *corpus.Corpus { return c }, Days: 30,
+		Sender: &Sender{Log: st, Subs: st, LINE: line, Sleep: noSleep},
+		Lock:   func() (func(), bool) { return func() {}, !held }}
+	if _, err := j.Run(context.Background(), time.Date(2023, 10, 1, 9, 0, 0, 0, corpus.Tokyo)); !errors.Is(err, ErrBusy) || line.calls != 0 {
+		t.Errorf("while another process sends: %v, %d calls", err, line.calls)
+	}
+	held = false
+	if res, err := j.Run(context.Background(), time.Date(2023, 10, 1, 9, 0, 0, 0, corpus.Tokyo)); err != nil || res.Sent != 2 {
+		t.Errorf("%+v %v", res, err)
+	}
+}
