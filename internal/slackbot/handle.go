@@ -154,6 +154,12 @@ func (a *Adapter) onCommand(cmd slack.SlashCommand) *slack.Msg {
 	if !validResponseURL(cmd.ResponseURL) {
 		return &slack.Msg{ResponseType: slack.ResponseTypeEphemeral, Text: badActionText}
 	}
+	// A replayed command (same trigger_id, signed and within the window)
+	// is answered once.
+	if cmd.TriggerID != "" && !a.seen.add("command:"+cmd.TriggerID, a.now()) {
+		a.log.Debug("slack command already taken")
+		return nil
+	}
 	q := commandQuestion(cmd.Text)
 	ok := a.spawn("command", func(ctx context.Context) {
 		r := a.asker.Ask(ctx, Platform, q, a.now())
@@ -189,6 +195,11 @@ func (a *Adapter) onInteraction(cb slack.InteractionCallback) {
 		return
 	}
 	for _, act := range cb.ActionCallback.BlockActions {
+		// A replayed click (same trigger and action time) counts once.
+		if key := "action:" + cb.TriggerID + ":" + act.ActionID + ":" + act.ActionTs; act.ActionTs != "" && !a.seen.add(key, a.now()) {
+			a.log.Debug("slack action already taken", "action_id", act.ActionID)
+			continue
+		}
 		switch {
 		case act.ActionID == actionOpenURL:
 			// A link button: Slack opens the page; nothing to do.

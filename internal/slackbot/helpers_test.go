@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -423,7 +424,7 @@ func mention(text, ts, threadTS string) map[string]any {
 func interaction(responseURL, actionID, value string, container map[string]any) string {
 	p, _ := json.Marshal(map[string]any{
 		"type": "block_actions", "user": map[string]any{"id": staffUser, "name": "staff"},
-		"api_app_id": "A0001", "token": "legacy", "trigger_id": "1.2.3", "response_url": responseURL,
+		"api_app_id": "A0001", "token": "legacy", "trigger_id": nextTrigger(), "response_url": responseURL,
 		"container": container, "channel": map[string]any{"id": container["channel_id"]},
 		"actions": []map[string]any{{"action_id": actionID, "block_id": "renkei_actions", "type": "button", "value": value, "action_ts": "1696118400.1"}},
 	})
@@ -433,7 +434,7 @@ func interaction(responseURL, actionID, value string, container map[string]any) 
 func command(responseURL, text string) string {
 	return url.Values{
 		"token": {"legacy"}, "team_id": {"T0001"}, "channel_id": {"C0001"}, "user_id": {staffUser},
-		"command": {"/renkei"}, "text": {text}, "response_url": {responseURL}, "trigger_id": {"1.2.3"},
+		"command": {"/renkei"}, "text": {text}, "response_url": {responseURL}, "trigger_id": {nextTrigger()},
 	}.Encode()
 }
 
@@ -525,3 +526,8 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+var triggers atomic.Int64
+
+// nextTrigger is a fresh trigger_id, as Slack gives every invocation.
+func nextTrigger() string { return fmt.Sprintf("1.2.%d", triggers.Add(1)) }

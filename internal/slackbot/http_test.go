@@ -580,3 +580,18 @@ func TestNewNeedsTokenAndAsker(t *testing.T) {
 		t.Error("no asker accepted")
 	}
 }
+
+// A signed slash command replayed within the window is answered once.
+func TestReplayedCommandAnsweredOnce(t *testing.T) {
+	h := newHarness(t)
+	body := command(h.resp.URL, "事業承継")
+	for i := 0; i < 3; i++ {
+		if w := h.do(signed("/slack/commands", form, body)); w.Code != 200 {
+			t.Fatalf("status %d", w.Code)
+		}
+	}
+	h.a.Wait()
+	if q := h.asker.questions(); len(q) != 1 {
+		t.Errorf("asked %d times: %v", len(q), q)
+	}
+}
