@@ -12,6 +12,7 @@ import (
 
 	"github.com/kanto-renkei/renkei/internal/metrics"
 	"github.com/kanto-renkei/renkei/internal/store"
+	"github.com/kanto-renkei/renkei/internal/wait"
 )
 
 // SlackPoster posts a digest to a Slack channel (split into messages as
@@ -96,14 +97,7 @@ func (s *Sender) sleep(ctx context.Context, d time.Duration) error {
 	if s.Sleep != nil {
 		return s.Sleep(ctx, d)
 	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return wait.Sleep(ctx, d)
 }
 
 // Send delivers d to every target that has not had d.Period() yet. It

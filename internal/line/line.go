@@ -27,6 +27,7 @@ import (
 	"github.com/kanto-renkei/renkei/bot"
 	"github.com/kanto-renkei/renkei/internal/metrics"
 	"github.com/kanto-renkei/renkei/internal/store"
+	"github.com/kanto-renkei/renkei/internal/wait"
 )
 
 // Platform is the name LINE questions, feedback and metrics are recorded
@@ -156,7 +157,7 @@ func New(cfg Config, asker Asker, st Store, m *metrics.Metrics, log *slog.Logger
 		cfg.Backoff = time.Second
 	}
 	if cfg.Sleep == nil {
-		cfg.Sleep = sleepCtx
+		cfg.Sleep = wait.Sleep
 	}
 	if cfg.DedupeTTL <= 0 {
 		cfg.DedupeTTL = time.Hour
@@ -362,17 +363,6 @@ func (a *Adapter) run(j job) {
 	}()
 	a.handle(ctx, j.ev, j.meta)
 	a.log.DebugContext(ctx, "LINE event handled", "event", j.meta.id, "type", j.ev.GetType(), "ms", time.Since(j.accept).Milliseconds())
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // counter counts accepted events not yet handled.

@@ -439,7 +439,7 @@ func command(responseURL, text string) string {
 }
 
 // wait blocks until n signals arrive on c, or fails the test.
-func wait(t *testing.T, c chan struct{}, n int, what string) {
+func waitFor(t *testing.T, c chan struct{}, n int, what string) {
 	t.Helper()
 	for i := 0; i < n; i++ {
 		select {

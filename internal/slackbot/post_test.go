@@ -2,6 +2,7 @@ package slackbot
 
 import (
 	"context"
+	"github.com/kanto-renkei/renkei/internal/wait"
 	"net/http"
 	"strings"
 	"testing"
@@ -111,7 +112,7 @@ func TestResponseURLFailureIsLogged(t *testing.T) {
 }
 
 func TestRetryWaitCancelled(t *testing.T) {
-	h := newHarness(t, func(o *Options) { o.Sleep = sleepCtx })
+	h := newHarness(t, func(o *Options) { o.Sleep = wait.Sleep })
 	h.slack.fail(status(429, "Retry-After", "60"))
 	h.do(signed("/slack/events", "application/json", eventBody("Ev1", dm(staffUser, "事業承継", "1.1"))))
 	time.Sleep(100 * time.Millisecond)

@@ -27,6 +27,7 @@ import (
 	"github.com/kanto-renkei/renkei/bot"
 	"github.com/kanto-renkei/renkei/internal/metrics"
 	"github.com/kanto-renkei/renkei/internal/store"
+	"github.com/kanto-renkei/renkei/internal/wait"
 )
 
 // Platform is the platform name given to the Asker, the store and metrics.
@@ -139,7 +140,7 @@ func New(opts Options) (*Adapter, error) {
 		opts.MaxAttempts = defaultMaxAttempts
 	}
 	if opts.Sleep == nil {
-		opts.Sleep = sleepCtx
+		opts.Sleep = wait.Sleep
 	}
 	apiOpts := []slack.Option{
 		slack.OptionHTTPClient(&http.Client{Timeout: opts.HTTPTimeout}),
@@ -278,17 +279,3 @@ func (a *Adapter) spawn(what string, job func(ctx context.Context)) bool {
 }
 
 func (a *Adapter) identity() identity { return *a.self.Load() }
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}

@@ -104,14 +104,14 @@ func TestSocketMode(t *testing.T) {
 	dmEvent := rawJSON(eventBody("EvS1", dm(staffUser, "<@"+botUser+"> 事業承継", "1696118400.000100")))
 	ws.send("env-1", "events_api", 0, dmEvent)
 	ws.ack(t, "env-1")
-	wait(t, h.slack.posted, 1, "the answer to the DM")
+	waitFor(t, h.slack.posted, 1, "the answer to the DM")
 	ws.send("env-2", "events_api", 1, dmEvent)
 	ws.ack(t, "env-2")
 
 	// A mention in a channel: answered in its thread.
 	ws.send("env-3", "events_api", 0, rawJSON(eventBody("EvS2", mention("<@"+botUser+"> BCP", "1696118400.000200", ""))))
 	ws.ack(t, "env-3")
-	wait(t, h.slack.posted, 1, "the answer to the mention")
+	waitFor(t, h.slack.posted, 1, "the answer to the mention")
 
 	// The slash command: an empty acknowledgement, the answer via response_url.
 	ws.send("env-4", "slash_commands", 0, map[string]any{"command": "/renkei", "text": "予定", "user_id": staffUser,
@@ -119,7 +119,7 @@ func TestSocketMode(t *testing.T) {
 	if ack := ws.ack(t, "env-4"); ack["payload"] != nil {
 		t.Errorf("slash ack carries %v", ack["payload"])
 	}
-	wait(t, h.resp.seen, 1, "the slash command's answer")
+	waitFor(t, h.resp.seen, 1, "the slash command's answer")
 
 	// A 👍 click.
 	val := buttonValueOf(t, string(h.resp.all()[0].Blocks), actionGood)
@@ -128,7 +128,7 @@ func TestSocketMode(t *testing.T) {
 		map[string]any{"type": "message", "message_ts": "1.1", "channel_id": "C0001", "is_ephemeral": true}))), &payload)
 	ws.send("env-5", "interactive", 0, payload)
 	ws.ack(t, "env-5")
-	wait(t, h.resp.seen, 1, "the thanks for the feedback")
+	waitFor(t, h.resp.seen, 1, "the thanks for the feedback")
 
 	// An event type slack-go does not know is acknowledged all the same.
 	ws.send("env-6", "events_api", 0, rawJSON(eventBody("EvS3", map[string]any{"type": "no_such_event"})))
