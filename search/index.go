@@ -60,8 +60,9 @@ type Index struct {
 	// all and strong find records containing a string anywhere, or in
 	// their title, keywords and summary.
 	all, strong *textIndex
-	expCache    sync.Map        // synonym word → its terms
-	vocab       map[string]bool // every word of every record
+	expCache    sync.Map          // synonym word → its terms
+	vocab       map[string]bool   // every word of every record
+	anagrams    map[string]string // sorted characters → a word of vocab (kanji compounds)
 }
 
 type doc struct {
@@ -173,10 +174,13 @@ func New(c *corpus.Corpus, syn *Synonyms) (*Index, error) {
 	}
 	x.all = newTextIndex(pending, func(d *doc) string { return d.text })
 	x.strong = newTextIndex(pending, func(d *doc) string { return d.strongTx })
-	x.vocab = map[string]bool{}
+	x.vocab, x.anagrams = map[string]bool{}, map[string]string{}
 	for _, d := range pending {
 		for w := range d.all {
 			x.vocab[w] = true
+			if utf8.RuneCountInString(w) >= 2 && hasHan(w) {
+				x.anagrams[anagramKey(w)] = w
+			}
 		}
 		if d.kind == KindMeasure {
 			x.n++
@@ -283,6 +287,9 @@ type Result struct {
 	// stop-word removal); Expanded what synonyms added.
 	Words    []string
 	Expanded []Expansion
+	// Corrected are question words read as another, known word
+	// (mistyped → known).
+	Corrected [][2]string
 	// Rejected are hits that matched some words but not enough to answer:
 	// kept for logs and the bureau's report.
 	Rejected []Hit
@@ -314,9 +321,16 @@ func (x *Index) Search(ctx context.Context, q Query) (Result, error) {
 		return res, err
 	}
 	for _, w := range words {
-		if !questionStop[w] {
-			res.Words = append(res.Words, w)
+		if questionStop[w] {
+			continue
 		}
+		// A compound the index does not know but whose characters make one
+		// it does is the same word mistyped (事業継承 → 承継).
+		if c, ok := x.anagrams[anagramKey(w)]; ok && !x.vocab[w] {
+			res.Corrected = append(res.Corrected, [2]string{w, c})
+			w = c
+		}
+		res.Words = append(res.Words, w)
 	}
 	for _, e := range x.syn.Expand(text) {
 		if !x.insideKnownPhrase(text, e.Trigger) {
@@ -572,6 +586,22 @@ func (x *Index) coverage(d *doc, words []string, exp []Expansion, inAll, inStron
 		return all, 0
 	}
 	return sumAll / total, sumStrong / total
+}
+
+// anagramKey is a word's characters in order: the same for 継承 and 承継.
+func anagramKey(w string) string {
+	rs := []rune(w)
+	sort.Slice(rs, func(i, j int) bool { return rs[i] < rs[j] })
+	return string(rs)
+}
+
+func hasHan(s string) bool {
+	for _, r := range s {
+		if unicode.Is(unicode.Han, r) {
+			return true
+		}
+	}
+	return false
 }
 
 func runeBigrams(s string) map[[2]rune]bool {

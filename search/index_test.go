@@ -62,6 +62,7 @@ func TestRanking(t *testing.T) {
 		{"メルマガ", "メールマガジン"},
 		{"地震や水害への備え", "事業継続力強化計画"},
 		{"資金繰りが苦しい", "収益力改善"},
+		{"事業継承", "事業承継支援"}, // transposed kanji: a common slip
 	} {
 		got, res := top(t, tc.q)
 		if !strings.Contains(got, tc.want) {
