@@ -202,7 +202,7 @@ var (
 	helpRe      = regexp.MustCompile(`(?i)^(ヘルプ|help|使い方|つかいかた|\?|？|何ができる|なにができる|できること|コマンド|メニュー)`)
 	contactRe   = regexp.MustCompile(`(?i)(問い?合わ?せ|問合せ|連絡先|電話|tel|メールアドレス|メール|e-?mail|url|ホームページ|hp|ウェブサイト|サイト|リンク|窓口|担当(者|課|部署)?|どこに聞け|誰に聞け)`)
 	eventWordRe = regexp.MustCompile(`(交流会|ミートアップ|イベント|ピッチ)`)
-	timeWordRe  = regexp.MustCompile(`(\d{1,2}\s*月|いつ|日程|日時|スケジュール|開催日|開催予定|次回|次の|今度|直近|予定|今月|来月|今週|来週|近々|近日|何月|何日|開催)`)
+	timeWordRe  = regexp.MustCompile(`(\d{1,2}\s*月|今後|これから|web|オンライン|対面|会場|場所|どこで|いつ|日程|日時|スケジュール|開催日|開催予定|次回|次の|今度|直近|予定|今月|来月|今週|来週|近々|近日|何月|何日|開催)`)
 	deadlineRe  = regexp.MustCompile(`(締切|締め切り|〆切|期限|いつまで|募集期間|公募期間|募集時期|受付期間)`)
 	bankRe      = regexp.MustCompile(`[\p{Han}\p{Katakana}\p{Hiragana}ー]{1,12}?(銀行|信用金庫|信用組合|信金|信組)`)
 )

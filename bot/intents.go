@@ -131,7 +131,7 @@ func (b *Bot) upcoming(measureID string, now time.Time, n int) []Card {
 
 var (
 	monthRe     = regexp.MustCompile(`(\d{1,2})\s*月`)
-	eventNameRe = regexp.MustCompile(`新現役交流会|新現役|交流会|ベンチャー企業|ベンチャー|ミートアップ|イベント|いつ|次回|次の|今度|開催|予定|日程|の|は|を|に|ですか|\?|？`)
+	eventNameRe = regexp.MustCompile(`新現役交流会|新現役|交流会|ベンチャー企業|ベンチャー|ミートアップ|イベント|いつ|次回|次の|今度|今後|開催|予定|日程|会場|場所|web|オンライン|対面|参加|できる|の|は|を|に|で|ですか|\?|？`)
 )
 
 // events answers schedule questions: the series asked about (交流会,
@@ -156,9 +156,20 @@ func (b *Bot) events(nq, inst string, now time.Time) Reply {
 			month, _ = strconv.Atoi(m[1])
 		}
 	}
+	// A format asked about: WEB/オンライン or 対面.
+	format := ""
+	switch {
+	case strings.Contains(nq, "web") || strings.Contains(nq, "オンライン"):
+		format = "WEB"
+	case strings.Contains(nq, "対面"):
+		format = "対面"
+	}
 	var up, past []corpus.Event
 	for _, e := range b.corpus.Events {
 		if series != "" && !strings.Contains(e.Series, series) {
+			continue
+		}
+		if format != "" && !strings.Contains(e.Format, format) {
 			continue
 		}
 		if inst != "" && !hostedBy(e, inst) {
