@@ -459,6 +459,11 @@ func answers(h Hit, words int) bool {
 	if words == 0 { // only synonyms matched: they are curated
 		return h.Strong > 0
 	}
+	if words <= 3 {
+		// A short question is its few words: about half of them (weighted)
+		// must be in the record. Longer ones carry more phrasing, so less.
+		return h.Coverage >= 0.4 && h.Strong >= 0.25 || h.Coverage >= 0.85
+	}
 	return h.Coverage >= 0.25 && h.Strong >= 0.25 || h.Coverage >= 0.5 && h.Strong >= 0.1 || h.Coverage >= 0.85
 }
 
@@ -481,12 +486,13 @@ func (x *Index) idf(w string) float64 {
 	return idf
 }
 
-// expansionWeight scales the boost of words added by synonyms, and
-// synonymCredit the coverage a word earns through a synonym only: what the
-// question says itself counts more than what it was taken to mean.
+// expansionWeight scales the boost of words added by synonyms (what the
+// question says itself ranks above what it was taken to mean);
+// synonymCredit is the coverage a word earns through a synonym only (in
+// full: 外国 is as much about 海外展開 as 海外 is).
 const (
 	expansionWeight = 0.4
-	synonymCredit   = 0.75
+	synonymCredit   = 1.0
 )
 
 // insideKnownPhrase reports whether the trigger found in q is part of a
