@@ -12,29 +12,6 @@ import (
 	"github.com/kanto-renkei/renkei/internal/server"
 )
 
-// digestJSON is the documented JSON of renkei digest --json.
-type digestJSON struct {
-	From    string           `json:"from"`
-	To      string           `json:"to"`
-	Edition int              `json:"edition"`
-	Items   []digestItemJSON `json:"items"`
-	Next    string           `json:"next,omitempty"`
-	Stale   string           `json:"stale,omitempty"`
-}
-
-type digestItemJSON struct {
-	Kind      string `json:"kind"`
-	Title     string `json:"title"`
-	Start     string `json:"start"`
-	End       string `json:"end"`
-	Precision string `json:"precision"`
-	Host      string `json:"host"`
-	Venue     string `json:"venue"`
-	URL       string `json:"url"`
-	Measure   string `json:"measure"`
-	Countdown string `json:"countdown"`
-}
-
 func runDigest(ctx context.Context, args []string, env *Env) error {
 	fs := newFlags(env, "digest", "[--config FILE] [--now YYYY-MM-DD] [--days N] [--json] [--send]",
 		"週次ダイジェストを表示します（送信はしません）。--send でその期間のダイジェストを今すぐ送信します（送信済みの宛先には送りません）。")
@@ -79,17 +56,14 @@ func runDigest(ctx context.Context, args []string, env *Env) error {
 		_, err := fmt.Fprintln(env.Stdout, digest.Text(d))
 		return err
 	}
+	// The console's view: the documented fields (from, to, edition,
+	// items[kind, title, start, end, precision, host, venue, url, measure])
+	// and a little more (when, countdown, format, text).
 	v := server.ViewDigest(d)
-	out := digestJSON{From: v.From, To: v.To, Edition: v.Edition, Next: v.Next, Stale: v.Stale, Items: []digestItemJSON{}}
-	for _, it := range d.Items {
-		out.Items = append(out.Items, digestItemJSON{Kind: it.Kind, Title: it.Title, Start: it.Start.Format("2006-01-02"),
-			End: it.End.Format("2006-01-02"), Precision: string(it.Precision), Host: it.Host, Venue: it.Venue,
-			URL: it.URL, Measure: it.Measure, Countdown: it.Countdown})
-	}
 	enc := json.NewEncoder(env.Stdout)
 	enc.SetEscapeHTML(false)
 	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return enc.Encode(v)
 }
 
 // sendDigest sends the period starting at now to every configured target,

@@ -178,11 +178,11 @@ type digestItemView struct {
 	Start     string `json:"start"`
 	End       string `json:"end"`
 	Precision string `json:"precision"`
-	Host      string `json:"host,omitempty"`
-	Venue     string `json:"venue,omitempty"`
+	Host      string `json:"host"`
+	Venue     string `json:"venue"`
 	Format    string `json:"format,omitempty"`
-	URL       string `json:"url,omitempty"`
-	Measure   string `json:"measure,omitempty"`
+	URL       string `json:"url"`
+	Measure   string `json:"measure"`
 	Countdown string `json:"countdown"`
 }
 
