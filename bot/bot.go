@@ -46,8 +46,9 @@ type Bot struct {
 	corpus       *corpus.Corpus
 	search       Searcher
 	log          *slog.Logger
-	institutions []string // names found in measures and event hosts, longest first
-	offTopic     []string // normalised words of questions the program does not cover
+	institutions []string       // names found in measures and event hosts, longest first
+	schedule     []corpus.Event // the newest edition's (and the overlay's) schedule
+	offTopic     []string       // normalised words of questions the program does not cover
 }
 
 // New makes a Bot. log may be nil.
@@ -56,6 +57,12 @@ func New(c *corpus.Corpus, s Searcher, log *slog.Logger) *Bot {
 		log = slog.New(slog.DiscardHandler)
 	}
 	b := &Bot{corpus: c, search: s, log: log, offTopic: parseTerms(defaultOffTopic)}
+	latest, _ := c.Latest()
+	for _, e := range c.Events {
+		if e.Edition == latest.Edition || len(c.Programs) < 2 {
+			b.schedule = append(b.schedule, e)
+		}
+	}
 	seen := map[string]bool{}
 	addInst := func(n string) {
 		if n != "" && !seen[n] {

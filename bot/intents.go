@@ -118,7 +118,7 @@ func endOf(e corpus.Event) time.Time {
 // upcoming lists the next events of a measure from now.
 func (b *Bot) upcoming(measureID string, now time.Time, n int) []Card {
 	var out []Card
-	for _, e := range b.corpus.Events {
+	for _, e := range b.schedule {
 		if e.MeasureID == measureID && !endOf(e).Before(today(now)) {
 			out = append(out, eventCard(e, now))
 			if len(out) == n {
@@ -165,7 +165,7 @@ func (b *Bot) events(nq, inst string, now time.Time) Reply {
 		format = "対面"
 	}
 	var up, past []corpus.Event
-	for _, e := range b.corpus.Events {
+	for _, e := range b.schedule {
 		if series != "" && !strings.Contains(e.Series, series) {
 			continue
 		}
@@ -248,7 +248,7 @@ func (b *Bot) seriesMeasure(series string) *corpus.Measure {
 	if series == "" {
 		return nil
 	}
-	for _, e := range b.corpus.Events {
+	for _, e := range b.schedule {
 		if strings.Contains(e.Series, series) {
 			if m, ok := b.corpus.Measure(e.MeasureID); ok {
 				return &m
@@ -268,7 +268,7 @@ func (b *Bot) institution(ctx context.Context, inst, nq string, now time.Time) R
 		}
 	}
 	r := Reply{Intent: IntentInstitution}
-	for _, e := range b.corpus.Events {
+	for _, e := range b.schedule {
 		if hostedBy(e, inst) && !endOf(e).Before(today(now)) {
 			r.Cards = append(r.Cards, eventCard(e, now))
 		}
@@ -281,7 +281,7 @@ func (b *Bot) institution(ctx context.Context, inst, nq string, now time.Time) R
 			}
 		}
 	}
-	for _, e := range b.corpus.Events {
+	for _, e := range b.schedule {
 		if hostedBy(e, inst) && endOf(e).Before(today(now)) {
 			r.Others = append(r.Others, eventCard(e, now))
 		}
@@ -402,7 +402,7 @@ func overlap(q, text string) int {
 // (「Jスタートアップローカル連携のミートアップ」), not just a series.
 func (b *Bot) namesEvent(nq string) bool {
 	named := eventNameRe.ReplaceAllString(nq, " ")
-	for _, e := range b.corpus.Events {
+	for _, e := range b.schedule {
 		if overlap(named, corpus.Normalize(e.Title)) >= 3 {
 			return true
 		}
