@@ -25,6 +25,7 @@ import (
 	"github.com/line/line-bot-sdk-go/v8/linebot/webhook"
 
 	"github.com/kanto-renkei/renkei/bot"
+	"github.com/kanto-renkei/renkei/internal/dedupe"
 	"github.com/kanto-renkei/renkei/internal/metrics"
 	"github.com/kanto-renkei/renkei/internal/store"
 	"github.com/kanto-renkei/renkei/internal/wait"
@@ -90,7 +91,7 @@ type Adapter struct {
 	sleep        func(context.Context, time.Duration) error
 	eventTimeout time.Duration
 
-	seen *dedupe
+	seen *dedupe.Set
 
 	// Event workers. mu guards closed and the sends on queues.
 	mu      sync.RWMutex
@@ -169,7 +170,7 @@ func New(cfg Config, asker Asker, st Store, m *metrics.Metrics, log *slog.Logger
 		secret: cfg.ChannelSecret, token: cfg.ChannelToken, endpoint: cfg.APIEndpoint, hc: cfg.HTTPClient,
 		asker: asker, store: st, metrics: m, log: log.With("platform", Platform), now: now,
 		retries: cfg.Retries, backoff: cfg.Backoff, sleep: cfg.Sleep, eventTimeout: cfg.EventTimeout,
-		seen: newDedupe(cfg.DedupeTTL, 100_000),
+		seen: dedupe.New(cfg.DedupeTTL, 100_000),
 		quit: make(chan struct{}), done: make(chan struct{}),
 	}
 	a.pending.cond = sync.NewCond(&a.pending.mu)
@@ -272,7 +273,7 @@ func (a *Adapter) webhook(w http.ResponseWriter, r *http.Request) {
 			a.log.DebugContext(ctx, "LINE event from a group or room ignored", "type", ev.GetType())
 			continue
 		}
-		if !a.seen.add(meta.id, time.Now()) {
+		if !a.seen.Add(meta.id, time.Now()) {
 			a.log.InfoContext(ctx, "LINE event already accepted; redelivery ignored", "event", meta.id, "redelivery", meta.redelivery)
 			continue
 		}
@@ -281,7 +282,7 @@ func (a *Adapter) webhook(w http.ResponseWriter, r *http.Request) {
 	for i, j := range accepted {
 		if reason := a.enqueue(ctx, j); reason != "" {
 			for _, rest := range accepted[i:] {
-				a.seen.remove(rest.meta.id) // let LINE's redelivery through
+				a.seen.Forget(rest.meta.id) // let LINE's redelivery through
 			}
 			a.reject(ctx, w, http.StatusServiceUnavailable, reason)
 			return
@@ -387,59 +388,4 @@ func (c *counter) wait() {
 		c.cond.Wait()
 	}
 	c.mu.Unlock()
-}
-
-// dedupe remembers webhook event ids for a while, so that an event LINE
-// redelivers is handled once. It holds at most max ids (the oldest go).
-type dedupe struct {
-	mu    sync.Mutex
-	ttl   time.Duration
-	max   int
-	at    map[string]time.Time
-	order []stamp // insertion order, oldest first
-}
-
-type stamp struct {
-	id string
-	at time.Time
-}
-
-func newDedupe(ttl time.Duration, max int) *dedupe {
-	return &dedupe{ttl: ttl, max: max, at: map[string]time.Time{}}
-}
-
-// add records id at now; false when it was already recorded. An empty id
-// (old or hand-made payloads) is never a duplicate.
-func (d *dedupe) add(id string, now time.Time) bool {
-	if id == "" {
-		return true
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for len(d.order) > 0 {
-		o := d.order[0]
-		if now.Sub(o.at) < d.ttl && len(d.order) < d.max {
-			break
-		}
-		if t, ok := d.at[o.id]; ok && t.Equal(o.at) {
-			delete(d.at, o.id)
-		}
-		d.order = d.order[1:]
-	}
-	if _, ok := d.at[id]; ok {
-		return false
-	}
-	d.at[id] = now
-	d.order = append(d.order, stamp{id, now})
-	return true
-}
-
-// remove forgets id (an event that was not accepted after all).
-func (d *dedupe) remove(id string) {
-	if id == "" {
-		return
-	}
-	d.mu.Lock()
-	delete(d.at, id)
-	d.mu.Unlock()
 }

@@ -7,7 +7,6 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 	"unicode/utf8"
 
 	"github.com/line/line-bot-sdk-go/v8/linebot/messaging_api"
@@ -187,30 +186,6 @@ func TestParseCommand(t *testing.T) {
 		if cmd != tc.cmd || arg != tc.arg {
 			t.Errorf("%q: %q %q, want %q %q", tc.in, cmd, arg, tc.cmd, tc.arg)
 		}
-	}
-}
-
-func TestDedupeForgetsAfterTTL(t *testing.T) {
-	d := newDedupe(time.Hour, 3)
-	t0 := testNow
-	if !d.add("a", t0) || d.add("a", t0.Add(time.Hour/2)) {
-		t.Fatal("a")
-	}
-	if !d.add("a", t0.Add(time.Hour)) {
-		t.Error("a not forgotten after the TTL")
-	}
-	d.add("b", t0.Add(time.Hour))
-	d.add("c", t0.Add(time.Hour))
-	d.add("d", t0.Add(time.Hour)) // over max: the oldest goes
-	if !d.add("a", t0.Add(time.Hour)) {
-		t.Error("max not enforced")
-	}
-	d.remove("d")
-	if !d.add("d", t0.Add(time.Hour)) {
-		t.Error("remove")
-	}
-	if !d.add("", t0) || !d.add("", t0) {
-		t.Error("empty ids are never duplicates")
 	}
 }
 

@@ -46,14 +46,14 @@ func (a *Adapter) onEvent(eventID string, inner slackevents.EventsAPIInnerEvent)
 	}
 	now := a.now()
 	for _, k := range keys {
-		if !a.seen.add(k, now) {
+		if !a.seen.Add(k, now) {
 			a.log.Debug("slack event already taken", "event_id", eventID)
 			return true
 		}
 	}
 	if !a.spawn("event", func(ctx context.Context) { a.answer(ctx, in) }) {
 		for _, k := range keys {
-			a.seen.forget(k)
+			a.seen.Forget(k)
 		}
 		return false
 	}
@@ -156,7 +156,7 @@ func (a *Adapter) onCommand(cmd slack.SlashCommand) *slack.Msg {
 	}
 	// A replayed command (same trigger_id, signed and within the window)
 	// is answered once.
-	if cmd.TriggerID != "" && !a.seen.add("command:"+cmd.TriggerID, a.now()) {
+	if cmd.TriggerID != "" && !a.seen.Add("command:"+cmd.TriggerID, a.now()) {
 		a.log.Debug("slack command already taken")
 		return nil
 	}
@@ -196,7 +196,7 @@ func (a *Adapter) onInteraction(cb slack.InteractionCallback) {
 	}
 	for _, act := range cb.ActionCallback.BlockActions {
 		// A replayed click (same trigger and action time) counts once.
-		if key := "action:" + cb.TriggerID + ":" + act.ActionID + ":" + act.ActionTs; act.ActionTs != "" && !a.seen.add(key, a.now()) {
+		if key := "action:" + cb.TriggerID + ":" + act.ActionID + ":" + act.ActionTs; act.ActionTs != "" && !a.seen.Add(key, a.now()) {
 			a.log.Debug("slack action already taken", "action_id", act.ActionID)
 			continue
 		}

@@ -25,6 +25,7 @@ import (
 	"github.com/slack-go/slack"
 
 	"github.com/kanto-renkei/renkei/bot"
+	"github.com/kanto-renkei/renkei/internal/dedupe"
 	"github.com/kanto-renkei/renkei/internal/metrics"
 	"github.com/kanto-renkei/renkei/internal/store"
 	"github.com/kanto-renkei/renkei/internal/wait"
@@ -67,6 +68,13 @@ type Options struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 }
 
+// Slack retries an event up to three times within about five minutes; an
+// hour covers them with room, and the size bound caps memory under load.
+const (
+	dedupeTTL = time.Hour
+	dedupeMax = 20000
+)
+
 const (
 	defaultHTTPTimeout = 10 * time.Second
 	defaultMaxInFlight = 4096
@@ -102,7 +110,7 @@ type Adapter struct {
 	// for the CPU.
 	running chan struct{}
 
-	seen *dedupe
+	seen *dedupe.Set
 	self atomic.Pointer[identity]
 
 	paceMu   sync.Mutex
@@ -172,7 +180,7 @@ func New(opts Options) (*Adapter, error) {
 		cancel:   cancel,
 		slots:    make(chan struct{}, opts.MaxInFlight),
 		running:  make(chan struct{}, opts.Workers),
-		seen:     newDedupe(dedupeTTL, dedupeMax),
+		seen:     dedupe.New(dedupeTTL, dedupeMax),
 		nextPost: map[string]time.Time{},
 	}
 	a.self.Store(&identity{})
