@@ -2,13 +2,14 @@ package digest
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
 	"log/slog"
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/kanto-renkei/renkei/internal/metrics"
 	"github.com/kanto-renkei/renkei/internal/store"
@@ -365,14 +366,11 @@ func recordCtx(ctx context.Context) context.Context {
 	return c
 }
 
-// RetryKey is the X-Line-Retry-Key of one chunk of one period: a UUID
-// derived from them, so a repeated call is recognised by LINE.
+// RetryKey is the X-Line-Retry-Key of one chunk of one period: a
+// name-based (SHA-1, version 5) UUID of them, so a repeated call is
+// recognised by LINE.
 func RetryKey(period, group string, chunk int) string {
-	h := sha256.Sum256([]byte(fmt.Sprintf("renkei-digest/%s/%s/%d", period, group, chunk)))
-	b := h[:16]
-	b[6] = b[6]&0x0f | 0x50 // version 5 layout (name-based)
-	b[8] = b[8]&0x3f | 0x80 // RFC 4122 variant
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	return uuid.NewSHA1(uuid.NameSpaceURL, []byte(fmt.Sprintf("renkei-digest/%s/%s/%d", period, group, chunk))).String()
 }
 
 // ErrNoTargets is returned by a job with nowhere to send.
