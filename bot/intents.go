@@ -403,7 +403,10 @@ func overlap(q, text string) int {
 func (b *Bot) namesEvent(nq string) bool {
 	named := eventNameRe.ReplaceAllString(nq, " ")
 	for _, e := range b.schedule {
-		if overlap(named, corpus.Normalize(e.Title)) >= 3 {
+		// Most of the event's own title, not a word it shares with the
+		// measures (スタートアップ in 「Jスタートアップローカル連携」).
+		title := corpus.Normalize(e.Title)
+		if n := overlap(named, title); n >= 3 && 2*n >= len(bigrams(title)) {
 			return true
 		}
 	}
@@ -419,4 +422,14 @@ func (b *Bot) find(ctx context.Context, text string, limit int) ([]Hit, error) {
 		return hits, err
 	}
 	return b.search.Search(ctx, Query{Text: text, Limit: limit})
+}
+
+// bigrams are the character pairs of s without spaces or brackets.
+func bigrams(s string) []string {
+	rs := []rune(corpus.Fold(s))
+	var out []string
+	for i := 0; i+1 < len(rs); i++ {
+		out = append(out, string(rs[i:i+2]))
+	}
+	return out
 }

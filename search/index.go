@@ -10,6 +10,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -295,6 +296,9 @@ type Result struct {
 	Rejected []Hit
 }
 
+// issuerRe matches the names of the bureau that issues the program.
+var issuerRe = regexp.MustCompile(`関東経済産業局|関東経産局|経済産業局|経産局|経済産業省|経産省|当局`)
+
 // questionStop are words of how bank staff ask, not of what they ask about.
 var questionStop = map[string]bool{
 	"取引": true, "取引先": true, "先": true, "顧客": true, "お客様": true, "客": true, "相談": true, "教える": true,
@@ -316,7 +320,9 @@ func (x *Index) Search(ctx context.Context, q Query) (Result, error) {
 		text = string([]rune(text)[:MaxQueryRunes])
 	}
 	var res Result
-	words, err := Terms(AnalyzerJA, text)
+	// The bureau itself is every measure's owner: naming it says nothing
+	// about which measure is meant.
+	words, err := Terms(AnalyzerJA, issuerRe.ReplaceAllString(text, " "))
 	if err != nil {
 		return res, err
 	}
