@@ -46,9 +46,11 @@ type Bot struct {
 	corpus       *corpus.Corpus
 	search       Searcher
 	log          *slog.Logger
-	institutions []string       // names found in measures and event hosts, longest first
-	schedule     []corpus.Event // the newest edition's (and the overlay's) schedule
-	offTopic     []string       // normalised words of questions the program does not cover
+	institutions []string          // names found in measures and event hosts, longest first
+	schedule     []corpus.Event    // the newest edition's (and the overlay's) schedule
+	offTopic     []string          // normalised words of questions the program does not cover
+	instNorm     []string          // institutions, normalised
+	norm         map[string]string // normalised event titles, venues and hosts, by their text
 }
 
 // New makes a Bot. log may be nil.
@@ -81,6 +83,16 @@ func New(c *corpus.Corpus, s Searcher, log *slog.Logger) *Bot {
 		}
 	}
 	sort.SliceStable(b.institutions, func(i, j int) bool { return len(b.institutions[i]) > len(b.institutions[j]) })
+	for _, n := range b.institutions {
+		b.instNorm = append(b.instNorm, corpus.Normalize(n))
+	}
+	// Questions compare against these often: normalise them once.
+	b.norm = map[string]string{}
+	for _, e := range c.Events {
+		for _, t := range append([]string{e.Title, e.Title + " " + e.Venue}, e.Hosts...) {
+			b.norm[t] = corpus.Normalize(t)
+		}
+	}
 	return b
 }
 
@@ -294,9 +306,9 @@ func hasContent(s string) bool {
 // looks like a bank's.
 func (b *Bot) findInstitution(nq string) string {
 	expanded := expandBankAbbrev(nq)
-	for _, n := range b.institutions {
-		if strings.Contains(expanded, corpus.Normalize(n)) {
-			return n
+	for i, n := range b.instNorm {
+		if strings.Contains(expanded, n) {
+			return b.institutions[i]
 		}
 	}
 	if m := bankRe.FindString(expanded); m != "" && !genericBank(m) {
@@ -352,4 +364,12 @@ func genericBank(name string) bool {
 
 func staleNotice(p corpus.Program) string {
 	return "※" + itoa(p.Edition) + "年度版の情報です（" + corpus.FormatDate(p.Published, corpus.Day) + "発行）。最新の内容は各リンク先または関東経済産業局にご確認ください。"
+}
+
+// normalized is corpus.Normalize, from the cache for event texts.
+func (b *Bot) normalized(s string) string {
+	if n, ok := b.norm[s]; ok {
+		return n
+	}
+	return corpus.Normalize(s)
 }

@@ -172,7 +172,7 @@ func (b *Bot) events(nq, inst string, now time.Time) Reply {
 		if format != "" && !strings.Contains(e.Format, format) {
 			continue
 		}
-		if inst != "" && !hostedBy(e, inst) {
+		if inst != "" && !b.hostedBy(e, inst) {
 			continue
 		}
 		if month != 0 && int(e.Start.Month()) != month && int(endOf(e).Month()) != month {
@@ -189,7 +189,7 @@ func (b *Bot) events(nq, inst string, now time.Time) Reply {
 	// first; otherwise the order is by date.
 	named := eventNameRe.ReplaceAllString(nq, " ")
 	rel := func(e corpus.Event) int {
-		return overlap(named, corpus.Normalize(e.Title+" "+e.Venue))
+		return overlap(named, b.normalized(e.Title+" "+e.Venue))
 	}
 	byRelevance := func(es []corpus.Event) {
 		sort.SliceStable(es, func(i, j int) bool { return rel(es[i]) > rel(es[j]) })
@@ -234,9 +234,10 @@ func (b *Bot) events(nq, inst string, now time.Time) Reply {
 	return r
 }
 
-func hostedBy(e corpus.Event, inst string) bool {
+func (b *Bot) hostedBy(e corpus.Event, inst string) bool {
+	ni := b.normalized(inst)
 	for _, h := range e.Hosts {
-		if h == inst || strings.Contains(corpus.Normalize(h), corpus.Normalize(inst)) {
+		if h == inst || strings.Contains(b.normalized(h), ni) {
 			return true
 		}
 	}
@@ -269,7 +270,7 @@ func (b *Bot) institution(ctx context.Context, inst, nq string, now time.Time) R
 	}
 	r := Reply{Intent: IntentInstitution}
 	for _, e := range b.schedule {
-		if hostedBy(e, inst) && !endOf(e).Before(today(now)) {
+		if b.hostedBy(e, inst) && !endOf(e).Before(today(now)) {
 			r.Cards = append(r.Cards, eventCard(e, now))
 		}
 	}
@@ -282,7 +283,7 @@ func (b *Bot) institution(ctx context.Context, inst, nq string, now time.Time) R
 		}
 	}
 	for _, e := range b.schedule {
-		if hostedBy(e, inst) && endOf(e).Before(today(now)) {
+		if b.hostedBy(e, inst) && endOf(e).Before(today(now)) {
 			r.Others = append(r.Others, eventCard(e, now))
 		}
 	}
@@ -405,7 +406,7 @@ func (b *Bot) namesEvent(nq string) bool {
 	for _, e := range b.schedule {
 		// Most of the event's own title, not a word it shares with the
 		// measures (スタートアップ in 「Jスタートアップローカル連携」).
-		title := corpus.Normalize(e.Title)
+		title := b.normalized(e.Title)
 		if n := overlap(named, title); n >= 3 && 2*n >= len(bigrams(title)) {
 			return true
 		}

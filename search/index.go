@@ -118,8 +118,6 @@ func New(c *corpus.Corpus, syn *Synonyms) (*Index, error) {
 		d := &doc{kind: kind, id: id, edition: edition, body: corpus.Normalize(body)}
 		d.strongTx = corpus.Normalize(title + " " + keywords + " " + summary)
 		d.text = d.strongTx + " " + d.body
-		d.strongGrams = runeBigrams(d.strongTx)
-		d.allGrams = runeBigrams(d.text)
 		x.docs[id] = d
 		pending = append(pending, d)
 		m := map[string]any{"kind": kind}
@@ -160,6 +158,7 @@ func New(c *corpus.Corpus, syn *Synonyms) (*Index, error) {
 	go func() {
 		defer close(done)
 		for _, d := range pending {
+			d.strongGrams, d.allGrams = runeBigrams(d.strongTx), runeBigrams(d.text)
 			d.strong = wordSet(d.strongTx)
 			d.all = wordSet(d.body)
 			for w := range d.strong {
@@ -249,7 +248,7 @@ const (
 // characters, not starting or ending in hiragana) that occurs in text, as
 // a share of len(q). Candidate stretches are runs of q's bigrams that all
 // occur in text; only the longest is confirmed by a substring search.
-func phraseShare(q []rune, text string, grams map[[2]rune]bool) float64 {
+func phraseShare(q []rune, contains func(string) bool, grams map[[2]rune]bool) float64 {
 	if len(q) < 2 {
 		return 0
 	}
@@ -270,7 +269,7 @@ func phraseShare(q []rune, text string, grams map[[2]rune]bool) float64 {
 				if unicode.Is(unicode.Hiragana, q[l]) || unicode.Is(unicode.Hiragana, q[r-1]) {
 					continue
 				}
-				if strings.Contains(text, string(q[l:r])) {
+				if contains(string(q[l:r])) {
 					best = r - l
 					break
 				}
@@ -437,8 +436,8 @@ func (x *Index) Search(ctx context.Context, q Query) (Result, error) {
 	}
 	for i := range res.Hits {
 		d := x.docs[res.Hits[i].ID]
-		res.Hits[i].Phrase = phraseShare(compact, d.strongTx, d.strongGrams)
-		res.Hits[i].PhraseAnywhere = phraseShare(compact, d.text, d.allGrams)
+		res.Hits[i].Phrase = phraseShare(compact, func(p string) bool { return inStrong.in(d, p) }, d.strongGrams)
+		res.Hits[i].PhraseAnywhere = phraseShare(compact, func(p string) bool { return inAll.in(d, p) }, d.allGrams)
 	}
 	maxScore := 0.0
 	for _, h := range res.Hits {
