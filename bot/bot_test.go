@@ -8,48 +8,24 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/kanto-renkei/renkei/bot"
 	"github.com/kanto-renkei/renkei/corpus"
-	"github.com/kanto-renkei/renkei/search"
+	"github.com/kanto-renkei/renkei/internal/botsearch"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-// adapter plays cmd's role: search.Index behind the bot's interface.
-type adapter struct{ idx *search.Index }
-
-func (a adapter) Search(ctx context.Context, q bot.Query) ([]bot.Hit, error) {
-	res, err := a.idx.Search(ctx, search.Query{Text: q.Text, Kinds: q.Kinds, Limit: q.Limit, Edition: q.Edition})
-	var hits []bot.Hit
-	for _, h := range res.Hits {
-		hits = append(hits, bot.Hit{Kind: h.Kind, ID: h.ID, Score: h.Score, Coverage: h.Coverage})
-	}
-	return hits, err
-}
-
-var (
-	once   sync.Once
-	shared *bot.Bot
-)
-
+// newBot is the shipped edition's bot, indexed once for all tests.
 func newBot(t testing.TB) *bot.Bot {
 	t.Helper()
-	once.Do(func() {
-		c, err := corpus.Default()
-		if err != nil {
-			panic(err)
-		}
-		idx, err := search.New(c, search.DefaultSynonyms())
-		if err != nil {
-			panic(err)
-		}
-		shared = bot.New(c, adapter{idx}, nil)
-	})
-	return shared
+	b, err := botsearch.Shipped()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func day(s string) time.Time {

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kanto-renkei/renkei/internal/app"
+	"github.com/kanto-renkei/renkei/internal/botsearch"
 	"github.com/kanto-renkei/renkei/internal/config"
 	"github.com/kanto-renkei/renkei/search"
 )
@@ -63,7 +64,7 @@ func builder(c config.Config, log *slog.Logger) app.Builder {
 		for _, w := range corp.Warnings {
 			log.WarnContext(ctx, "corpus warning", "where", w.Source, "message", w.Message)
 		}
-		b, idx, err := newBot(corp, syn, log)
+		b, idx, err := botsearch.New(corp, syn, log)
 		if err != nil {
 			return app.Built{}, err
 		}

@@ -25,10 +25,10 @@ import (
 	"github.com/kanto-renkei/renkei/bot"
 	"github.com/kanto-renkei/renkei/corpus"
 	"github.com/kanto-renkei/renkei/internal/app"
+	"github.com/kanto-renkei/renkei/internal/botsearch"
 	"github.com/kanto-renkei/renkei/internal/metrics"
 	"github.com/kanto-renkei/renkei/internal/server"
 	"github.com/kanto-renkei/renkei/internal/store"
-	"github.com/kanto-renkei/renkei/search"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -49,38 +49,13 @@ func tokyo9(day string) time.Time {
 
 var testNow = tokyo9("2023-11-01")
 
-// searcher plays cmd's role: search.Index behind the bot's interface.
-type searcher struct{ idx *search.Index }
-
-func (s searcher) Search(ctx context.Context, q bot.Query) ([]bot.Hit, error) {
-	res, err := s.idx.Search(ctx, search.Query{Text: q.Text, Kinds: q.Kinds, Limit: q.Limit})
-	var hits []bot.Hit
-	for _, h := range res.Hits {
-		hits = append(hits, bot.Hit{Kind: h.Kind, ID: h.ID, Score: h.Score, Coverage: h.Coverage})
-	}
-	return hits, err
-}
-
-var (
-	botOnce   sync.Once
-	sharedBot *bot.Bot
-)
-
 // realBot answers from the shipped 2023 edition, indexed once.
 func realBot(t testing.TB) *bot.Bot {
-	t.Helper()
-	botOnce.Do(func() {
-		c, err := corpus.Default()
-		if err != nil {
-			panic(err)
-		}
-		idx, err := search.New(c, search.DefaultSynonyms())
-		if err != nil {
-			panic(err)
-		}
-		sharedBot = bot.New(c, searcher{idx}, nil)
-	})
-	return sharedBot
+	b, err := botsearch.Shipped()
+	if err != nil {
+		panic(err)
+	}
+	return b
 }
 
 // realAsker is the app renkei serve wires: the real bot, metrics on m.

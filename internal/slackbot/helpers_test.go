@@ -21,9 +21,9 @@ import (
 
 	"github.com/kanto-renkei/renkei/bot"
 	"github.com/kanto-renkei/renkei/corpus"
+	"github.com/kanto-renkei/renkei/internal/botsearch"
 	"github.com/kanto-renkei/renkei/internal/metrics"
 	"github.com/kanto-renkei/renkei/internal/store"
-	"github.com/kanto-renkei/renkei/search"
 )
 
 const (
@@ -38,40 +38,13 @@ const (
 // testNow is when every test happens: 2023-10-01 09:00 in Tokyo.
 var testNow = time.Date(2023, 10, 1, 9, 0, 0, 0, corpus.Tokyo)
 
-// searcher plays cmd's role: search.Index behind the bot's interface.
-type searcher struct{ idx *search.Index }
-
-func (s searcher) Search(ctx context.Context, q bot.Query) ([]bot.Hit, error) {
-	res, err := s.idx.Search(ctx, search.Query{Text: q.Text, Kinds: q.Kinds, Limit: q.Limit})
-	var hits []bot.Hit
-	for _, h := range res.Hits {
-		hits = append(hits, bot.Hit{Kind: h.Kind, ID: h.ID, Score: h.Score, Coverage: h.Coverage})
-	}
-	return hits, err
-}
-
-var (
-	botOnce   sync.Once
-	sharedBot *bot.Bot
-)
-
 // realBot is the bot of the embedded 2023 edition.
 func realBot(t testing.TB) *bot.Bot {
-	if t != nil {
-		t.Helper()
+	b, err := botsearch.Shipped()
+	if err != nil {
+		panic(err)
 	}
-	botOnce.Do(func() {
-		c, err := corpus.Default()
-		if err != nil {
-			panic(err)
-		}
-		idx, err := search.New(c, search.DefaultSynonyms())
-		if err != nil {
-			panic(err)
-		}
-		sharedBot = bot.New(c, searcher{idx}, nil)
-	})
-	return sharedBot
+	return b
 }
 
 // asker answers with the real bot and records what it was asked.
