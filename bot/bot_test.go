@@ -3,8 +3,7 @@ package bot_test
 import (
 	"bytes"
 	"context"
-	"flag"
-	"os"
+	golden_ "github.com/kanto-renkei/renkei/internal/golden"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -15,8 +14,6 @@ import (
 	"github.com/kanto-renkei/renkei/corpus"
 	"github.com/kanto-renkei/renkei/internal/botsearch"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 // newBot is the shipped edition's bot, indexed once for all tests.
 func newBot(t testing.TB) *bot.Bot {
@@ -148,20 +145,7 @@ func TestQuerySyntaxIsPlainText(t *testing.T) {
 // golden compares a rendered reply with testdata/golden/NAME.txt.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", "golden", name+".txt")
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./bot -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from %s (go test ./bot -update to accept):\n--- got\n%s\n--- want\n%s", name, path, got, want)
-	}
+	golden_.Check(t, filepath.Join("testdata", "golden", name+".txt"), []byte(got))
 }
 
 func TestGoldenReplies(t *testing.T) {

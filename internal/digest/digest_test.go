@@ -1,8 +1,7 @@
 package digest
 
 import (
-	"flag"
-	"os"
+	golden_ "github.com/kanto-renkei/renkei/internal/golden"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,8 +9,6 @@ import (
 
 	"github.com/kanto-renkei/renkei/corpus"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func load(t *testing.T) *corpus.Corpus {
 	t.Helper()
@@ -146,23 +143,7 @@ func TestEmptyPeriodPointsFurther(t *testing.T) {
 
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test ./internal/digest -update)", err)
-	}
-	if string(want) != got {
-		t.Errorf("%s differs:\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
+	golden_.Check(t, filepath.Join("testdata", name), []byte(got))
 }
 
 func TestTextGolden(t *testing.T) {

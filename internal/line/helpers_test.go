@@ -8,12 +8,11 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
-	"flag"
+	golden_ "github.com/kanto-renkei/renkei/internal/golden"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -30,8 +29,6 @@ import (
 	"github.com/kanto-renkei/renkei/internal/server"
 	"github.com/kanto-renkei/renkei/internal/store"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 const (
 	testSecret = "test-channel-secret"
@@ -511,23 +508,7 @@ func golden(t *testing.T, name string, got []byte) {
 		t.Fatal(err)
 	}
 	b.WriteByte('\n')
-	path := filepath.Join("testdata", "golden", name)
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update)", err)
-	}
-	if !bytes.Equal(b.Bytes(), want) {
-		t.Errorf("%s differs from the golden file (run with -update to accept):\n%s", name, b.String())
-	}
+	golden_.Check(t, filepath.Join("testdata", "golden", name), b.Bytes())
 }
 
 // messagesJSON is the "messages" of a request body.

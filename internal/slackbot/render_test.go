@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
+	golden_ "github.com/kanto-renkei/renkei/internal/golden"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -19,8 +19,6 @@ import (
 	"github.com/kanto-renkei/renkei/corpus"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
-
 // golden compares v, as indented JSON, with testdata/golden/name.json.
 func golden(t *testing.T, name string, v any) {
 	t.Helper()
@@ -31,23 +29,7 @@ func golden(t *testing.T, name string, v any) {
 	if err := enc.Encode(v); err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("testdata", "golden", name+".json")
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to write it)", err)
-	}
-	if !bytes.Equal(b.Bytes(), want) {
-		t.Errorf("%s differs from the golden file; got:\n%s", path, b.Bytes())
-	}
+	golden_.Check(t, filepath.Join("testdata", "golden", name+".json"), b.Bytes())
 }
 
 func TestRenderGolden(t *testing.T) {
